@@ -1,0 +1,256 @@
+import { systemClock, type Clock } from '../clock.js';
+import { checkDuration, checkOptions, show } from '../validation.js';
+import { MemoryStore } from './memory-store.js';
+import type {
+  Admission,
+  Awaitable,
+  BreakerSettings,
+  BreakerSnapshot,
+  BreakerStore,
+  Outcome,
+  RecordResult,
+  StoreNotice,
+} from './store.js';
+import { StoreUnavailableError } from './store-unavailable-error.js';
+
+/** Options of {@link FailSafeStore}. Durations are milliseconds. */
+export interface FailSafeOptions {
+  /**
+   * The longest wait for one answer from the shared store before it counts as failed.
+   * @default 500
+   */
+  readonly timeout?: number;
+  /**
+   * The first back-off after a failure before the shared store is tried again; it doubles on
+   * each failed try up to `maxRetryInterval`.
+   * @default 1000
+   */
+  readonly retryInterval?: number;
+  /**
+   * The longest back-off between two tries of a failed shared store.
+   * @default 10000
+   */
+  readonly maxRetryInterval?: number;
+  /**
+   * The name the store has in `store-error` events and errors.
+   * @default the shared store's class name
+   */
+  readonly label?: string;
+  /** The clock the timeouts and back-offs read. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** The defaults of {@link FailSafeOptions}. */
+export const failSafeDefaults = Object.freeze({
+  timeout: 500,
+  retryInterval: 1_000,
+  maxRetryInterval: 10_000,
+});
+
+/** Marks the lease of a probe admitted by the memory fallback, so its outcome goes back there. */
+const localLease = 'local:';
+
+class StoreTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+/**
+ * Serves breakers from process memory while a shared store fails, so a store outage never fails
+ * a guarded call. `RedisStore` and `PostgresStore` are built on it; wrap a store of your own the
+ * same way.
+ *
+ * A failure is a rejection, a throw, or no answer within `timeout`. The first failure of an
+ * outage comes back once as a `store-error` notice, which the breaker that met it reports through
+ * its notifiers. While the store is down, calls go straight to memory (no waiting); after a
+ * back-off, one call tries the store again. Locks, unlocks, listings and snapshots are not served
+ * from memory: they throw {@link StoreUnavailableError}, so an operator's lock is never silently
+ * lost.
+ */
+export class FailSafeStore implements BreakerStore {
+  readonly #primary: BreakerStore;
+  readonly #fallback: MemoryStore;
+  readonly #clock: Clock;
+  readonly #timeout: number;
+  readonly #retryInterval: number;
+  readonly #maxRetryInterval: number;
+  readonly #label: string;
+  #downSince: number | undefined;
+  #nextTry = 0;
+  #backOff = 0;
+  #trying = false;
+
+  constructor(primary: BreakerStore, options: FailSafeOptions = {}) {
+    const checked = checkOptions('options', options);
+    if (typeof primary !== 'object' || primary === null) {
+      throw new TypeError(`primary must be a store, received ${show(primary)}`);
+    }
+
+    this.#primary = primary;
+    this.#clock = (checked['clock'] as Clock | undefined) ?? systemClock;
+    this.#fallback = new MemoryStore({ clock: this.#clock });
+    this.#timeout = checkDuration('timeout', checked['timeout'] ?? failSafeDefaults.timeout, 1);
+    this.#retryInterval = checkDuration(
+      'retryInterval',
+      checked['retryInterval'] ?? failSafeDefaults.retryInterval,
+      1,
+    );
+    this.#maxRetryInterval = checkDuration(
+      'maxRetryInterval',
+      checked['maxRetryInterval'] ?? failSafeDefaults.maxRetryInterval,
+      this.#retryInterval,
+    );
+    const label = checked['label'] ?? primary.constructor.name;
+    if (typeof label !== 'string') {
+      throw new TypeError(`label must be a string, received ${show(label)}`);
+    }
+
+    this.#label = label;
+  }
+
+  /** True while the shared store is failing and breakers are served from memory. */
+  get degraded(): boolean {
+    return this.#downSince !== undefined;
+  }
+
+  admit(name: string, settings: BreakerSettings): Awaitable<Admission> {
+    const route = this.#route();
+    if (route === 'memory') return this.#admitLocally(name, settings);
+
+    return this.#attempt(() => this.#primary.admit(name, settings)).then(
+      (answer) => this.#withRecovery(answer, route),
+      (error: unknown) => this.#withNotice(this.#admitLocally(name, settings), error),
+    );
+  }
+
+  record(name: string, settings: BreakerSettings, outcome: Outcome): Awaitable<RecordResult> {
+    if (outcome.lease?.startsWith(localLease) === true) {
+      return this.#fallback.record(name, settings, {
+        ...outcome,
+        lease: outcome.lease.slice(localLease.length),
+      });
+    }
+
+    const route = this.#route();
+    if (route === 'memory') return this.#fallback.record(name, settings, outcome);
+
+    return this.#attempt(() => this.#primary.record(name, settings, outcome)).then(
+      (answer) => this.#withRecovery(answer, route),
+      (error: unknown) => this.#withNotice(this.#fallback.record(name, settings, outcome), error),
+    );
+  }
+
+  async lock(name: string, state: 'open' | 'closed'): Promise<void> {
+    await this.#operate('lock', () => this.#primary.lock(name, state));
+  }
+
+  async unlock(name: string): Promise<void> {
+    await this.#operate('unlock', () => this.#primary.unlock(name));
+  }
+
+  snapshot(name: string): Promise<BreakerSnapshot | undefined> {
+    return this.#operate('snapshot', () => this.#primary.snapshot(name));
+  }
+
+  names(): Promise<string[]> {
+    return this.#operate('names', () => this.#primary.names());
+  }
+
+  #admitLocally(name: string, settings: BreakerSettings): Admission {
+    const answer = this.#fallback.admit(name, settings);
+    if (answer.lease === undefined) return answer;
+    return { ...answer, lease: localLease + answer.lease };
+  }
+
+  /**
+   * Where this call goes: the shared store while it is up; while it is down, memory, except for
+   * one trial call at a time once the back-off has passed.
+   */
+  #route(): 'shared' | 'trial' | 'memory' {
+    if (this.#downSince === undefined) return 'shared';
+    if (this.#trying || this.#clock.now() < this.#nextTry) return 'memory';
+
+    this.#trying = true;
+    return 'trial';
+  }
+
+  async #operate<T>(operation: string, call: () => Awaitable<T>): Promise<T> {
+    const route = this.#downSince === undefined ? 'shared' : 'trial';
+    try {
+      const answer = await this.#attempt(call);
+      this.#withRecovery({}, route);
+      return answer;
+    } catch (error) {
+      this.#markDown();
+      throw new StoreUnavailableError(this.#label, operation, { cause: error });
+    }
+  }
+
+  /** Calls the shared store, failing after `timeout` ms without an answer. */
+  #attempt<T>(call: () => Awaitable<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => {
+        reject(new StoreTimeoutError(this.#timeout));
+      }, this.#timeout);
+      const settle = (): void => {
+        this.#clock.clearTimeout(timer);
+      };
+
+      try {
+        Promise.resolve(call()).then(
+          (value) => {
+            settle();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settle();
+            reject(error);
+          },
+        );
+      } catch (error) {
+        settle();
+        reject(error);
+      }
+    });
+  }
+
+  #withRecovery<T extends Admission | RecordResult>(answer: T, route: 'shared' | 'trial'): T {
+    const downSince = this.#downSince;
+    if (route === 'trial') this.#trying = false;
+    // An answer to a call sent before the outage began proves little; only a trial ends it.
+    if (downSince === undefined || route !== 'trial') return answer;
+
+    this.#downSince = undefined;
+    this.#backOff = 0;
+    const notice: StoreNotice = {
+      type: 'store-recovered',
+      store: this.#label,
+      downtime: this.#clock.now() - downSince,
+    };
+    return { ...answer, notice };
+  }
+
+  #withNotice<T extends Admission | RecordResult>(answer: T, error: unknown): T {
+    const first = this.#markDown();
+    if (!first) return answer;
+    return { ...answer, notice: { type: 'store-error', store: this.#label, error } };
+  }
+
+  /** Records a failure; true when it starts an outage. */
+  #markDown(): boolean {
+    const now = this.#clock.now();
+    const first = this.#downSince === undefined;
+    // Calls already in flight when the outage began fail too; they do not lengthen the back-off.
+    if (!first && !this.#trying && now < this.#nextTry) return false;
+
+    this.#trying = false;
+    this.#backOff = first
+      ? this.#retryInterval
+      : Math.min(this.#maxRetryInterval, this.#backOff * 2);
+    this.#nextTry = now + this.#backOff;
+    if (first) this.#downSince = now;
+    return first;
+  }
+}
