@@ -74,3 +74,9 @@ export function checkSignal(option: string, value: unknown): AbortSignal | undef
 
   return value;
 }
+
+/** An option's value, or `fallback` when it is absent; `null` is a value, to be refused. */
+export function optionOr(options: object, key: string, fallback: unknown): unknown {
+  const value = (options as Record<string, unknown>)[key];
+  return value === undefined ? fallback : value;
+}

@@ -19,6 +19,7 @@ export interface Logger {
 export function loggerNotifier(logger: Logger): Notifier {
   if (
     typeof logger !== 'object' ||
+    logger === null ||
     typeof logger.warn !== 'function' ||
     typeof logger.info !== 'function'
   ) {

@@ -1,4 +1,4 @@
-import { checkDuration, show } from '../validation.js';
+import { checkDuration, checkOptions, optionOr, show } from '../validation.js';
 
 /** How much randomness spreads the delays: all of it, half of it, or none. */
 export type Jitter = 'full' | 'equal' | 'none';
@@ -46,14 +46,21 @@ export const backoffDefaults = Object.freeze({
  * ```
  */
 export function backoff(options: BackoffOptions = {}): (retry: number) => number {
-  const baseDelay = checkDuration('baseDelay', options.baseDelay ?? backoffDefaults.baseDelay);
-  const maxDelay = checkDuration('maxDelay', options.maxDelay ?? backoffDefaults.maxDelay);
-  const jitter = options.jitter ?? backoffDefaults.jitter;
+  checkOptions('options', options);
+  const baseDelay = checkDuration(
+    'baseDelay',
+    optionOr(options, 'baseDelay', backoffDefaults.baseDelay),
+  );
+  const maxDelay = checkDuration(
+    'maxDelay',
+    optionOr(options, 'maxDelay', backoffDefaults.maxDelay),
+  );
+  const jitter = optionOr(options, 'jitter', backoffDefaults.jitter);
   if (jitter !== 'full' && jitter !== 'equal' && jitter !== 'none') {
     throw new RangeError(`jitter must be "full", "equal" or "none", received ${show(jitter)}`);
   }
 
-  const random = options.random ?? Math.random;
+  const random = optionOr(options, 'random', Math.random) as () => number;
   if (typeof random !== 'function') {
     throw new TypeError(`random must be a function, received ${show(random)}`);
   }

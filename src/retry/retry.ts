@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
-import { checkFunction, checkInteger, checkOptions, checkSignal } from '../validation.js';
-import { backoff, type BackoffOptions } from './backoff.js';
+import { checkFunction, checkInteger, checkOptions, checkSignal, optionOr } from '../validation.js';
+import { backoff, backoffDefaults, type BackoffOptions } from './backoff.js';
 import { sleep } from './sleep.js';
 
 /** What each try receives. */
@@ -67,19 +67,26 @@ export async function retry<T>(
 ): Promise<T> {
   checkFunction('fn', fn);
   const checked = checkOptions('options', options);
-  const attempts = checkInteger('attempts', checked['attempts'] ?? retryDefaults.attempts, 1);
+  const attempts = checkInteger(
+    'attempts',
+    optionOr(checked, 'attempts', retryDefaults.attempts),
+    1,
+  );
   const delayFor = backoff(options);
-  const maxDelay = options.maxDelay ?? 5_000;
+  const maxDelay = options.maxDelay ?? backoffDefaults.maxDelay;
   const shouldRetry =
-    options.shouldRetry === undefined
+    checked['shouldRetry'] === undefined
       ? undefined
-      : checkFunction<NonNullable<RetryOptions['shouldRetry']>>('shouldRetry', options.shouldRetry);
+      : checkFunction<NonNullable<RetryOptions['shouldRetry']>>(
+          'shouldRetry',
+          checked['shouldRetry'],
+        );
   const onRetry =
-    options.onRetry === undefined
+    checked['onRetry'] === undefined
       ? undefined
-      : checkFunction<NonNullable<RetryOptions['onRetry']>>('onRetry', options.onRetry);
-  const signal = checkSignal('signal', options.signal);
-  const clock = options.clock ?? systemClock;
+      : checkFunction<NonNullable<RetryOptions['onRetry']>>('onRetry', checked['onRetry']);
+  const signal = checkSignal('signal', checked['signal']);
+  const clock = optionOr(checked, 'clock', systemClock) as Clock;
 
   for (let attempt = 1; ; attempt += 1) {
     if (isAborted(signal)) throw signal?.reason;

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
-import { checkDuration, checkOptions, show } from '../validation.js';
+import { checkDuration, checkOptions, optionOr, show } from '../validation.js';
 import { MemoryStore } from './memory-store.js';
 import type {
   Admission,
@@ -89,20 +89,24 @@ export class FailSafeStore implements BreakerStore {
     }
 
     this.#primary = primary;
-    this.#clock = (checked['clock'] as Clock | undefined) ?? systemClock;
+    this.#clock = optionOr(checked, 'clock', systemClock) as Clock;
     this.#fallback = new MemoryStore({ clock: this.#clock });
-    this.#timeout = checkDuration('timeout', checked['timeout'] ?? failSafeDefaults.timeout, 1);
+    this.#timeout = checkDuration(
+      'timeout',
+      optionOr(checked, 'timeout', failSafeDefaults.timeout),
+      1,
+    );
     this.#retryInterval = checkDuration(
       'retryInterval',
-      checked['retryInterval'] ?? failSafeDefaults.retryInterval,
+      optionOr(checked, 'retryInterval', failSafeDefaults.retryInterval),
       1,
     );
     this.#maxRetryInterval = checkDuration(
       'maxRetryInterval',
-      checked['maxRetryInterval'] ?? failSafeDefaults.maxRetryInterval,
+      optionOr(checked, 'maxRetryInterval', failSafeDefaults.maxRetryInterval),
       this.#retryInterval,
     );
-    const label = checked['label'] ?? primary.constructor.name;
+    const label = optionOr(checked, 'label', primary.constructor.name);
     if (typeof label !== 'string') {
       throw new TypeError(`label must be a string, received ${show(label)}`);
     }
