@@ -81,6 +81,8 @@ export class FailSafeStore implements BreakerStore {
   #nextTry = 0;
   #backOff = 0;
   #trying = false;
+  /** A recovery noticed by an operator's call, to hand to the next breaker call. */
+  #pendingNotice: StoreNotice | undefined;
 
   constructor(primary: BreakerStore, options: FailSafeOptions = {}) {
     const checked = checkOptions('options', options);
@@ -137,12 +139,14 @@ export class FailSafeStore implements BreakerStore {
       });
     }
 
+    // A lease from the shared store means nothing to memory, where the same id may exist.
+    const local = { ...outcome, lease: undefined };
     const route = this.#route();
-    if (route === 'memory') return this.#fallback.record(name, settings, outcome);
+    if (route === 'memory') return this.#fallback.record(name, settings, local);
 
     return this.#attempt(() => this.#primary.record(name, settings, outcome)).then(
       (answer) => this.#withRecovery(answer, route),
-      (error: unknown) => this.#withNotice(this.#fallback.record(name, settings, outcome), error),
+      (error: unknown) => this.#withNotice(this.#fallback.record(name, settings, local), error),
     );
   }
 
@@ -184,7 +188,8 @@ export class FailSafeStore implements BreakerStore {
     const route = this.#downSince === undefined ? 'shared' : 'trial';
     try {
       const answer = await this.#attempt(call);
-      this.#withRecovery({}, route);
+      const { notice } = this.#withRecovery<RecordResult>({}, route);
+      if (notice !== undefined) this.#pendingNotice = notice;
       return answer;
     } catch (error) {
       this.#markDown();
@@ -223,6 +228,12 @@ export class FailSafeStore implements BreakerStore {
   #withRecovery<T extends Admission | RecordResult>(answer: T, route: 'shared' | 'trial'): T {
     const downSince = this.#downSince;
     if (route === 'trial') this.#trying = false;
+    const pending = this.#pendingNotice;
+    if (downSince === undefined && pending !== undefined && answer.notice === undefined) {
+      this.#pendingNotice = undefined;
+      return { ...answer, notice: pending };
+    }
+
     // An answer to a call sent before the outage began proves little; only a trial ends it.
     if (downSince === undefined || route !== 'trial') return answer;
 
@@ -254,7 +265,11 @@ export class FailSafeStore implements BreakerStore {
       ? this.#retryInterval
       : Math.min(this.#maxRetryInterval, this.#backOff * 2);
     this.#nextTry = now + this.#backOff;
-    if (first) this.#downSince = now;
+    if (first) {
+      this.#downSince = now;
+      this.#pendingNotice = undefined;
+    }
+
     return first;
   }
 }

@@ -159,6 +159,51 @@ describe('FailSafeStore', () => {
     ).toEqual(['closed>open', 'open>half-open', 'half-open>closed']);
   });
 
+  it('hands a recovery seen by an operator call to the next breaker call', async () => {
+    const { shared, clock, store, breaker, events } = setup();
+    const b = breaker('twilio:get_call');
+    shared.mode = 'down';
+    await b.run(() => 1);
+    shared.mode = 'up';
+    clock.advance(1_000);
+    await store.snapshot(b.name);
+    await b.run(() => 2);
+    expect(events.map((event) => event.type).filter((type) => type.startsWith('store'))).toEqual([
+      'store-error',
+      'store-recovered',
+    ]);
+  });
+
+  it('never hands a shared lease to memory, where the same id may mean another probe', async () => {
+    const { shared, clock, store, breaker } = setup();
+    const b = breaker('stripe:get_subscription');
+    // Open the breaker in both places, so both have a probe slot to give.
+    await b.run(fail).catch(() => 0);
+    await b.run(fail).catch(() => 0);
+    clock.advance(5_000);
+    const sharedProbe = await store.admit(b.name, b.settings);
+    expect(sharedProbe).toMatchObject({ probe: true, lease: '1' });
+    shared.mode = 'down';
+    await store.record(b.name, b.settings, { kind: 'failure', probe: false });
+    await store.record(b.name, b.settings, { kind: 'failure', probe: false });
+    clock.advance(5_000);
+    const localProbe = await store.admit(b.name, b.settings);
+    expect(localProbe).toMatchObject({ probe: true, lease: 'local:1' });
+    // The shared probe's outcome arrives during the outage: it must not settle memory's probe.
+    const late = await store.record(b.name, b.settings, {
+      kind: 'success',
+      probe: true,
+      lease: sharedProbe.lease,
+    });
+    expect(late.transition).toBeUndefined();
+    const own = await store.record(b.name, b.settings, {
+      kind: 'success',
+      probe: true,
+      lease: localProbe.lease,
+    });
+    expect(own.transition).toMatchObject({ from: 'half-open', to: 'closed' });
+  });
+
   it('refuses locks, unlocks and listings while down, so no lock is silently lost', async () => {
     const { shared, store } = setup();
     shared.mode = 'down';
