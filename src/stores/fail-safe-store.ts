@@ -123,7 +123,7 @@ export class FailSafeStore implements BreakerStore {
 
   admit(name: string, settings: BreakerSettings): Awaitable<Admission> {
     const route = this.#route();
-    if (route === 'memory') return this.#admitLocally(name, settings);
+    if (route === 'memory') return this.#deliver(this.#admitLocally(name, settings));
 
     return this.#attempt(() => this.#primary.admit(name, settings)).then(
       (answer) => this.#withRecovery(answer, route),
@@ -142,7 +142,7 @@ export class FailSafeStore implements BreakerStore {
     // A lease from the shared store means nothing to memory, where the same id may exist.
     const local = { ...outcome, lease: undefined };
     const route = this.#route();
-    if (route === 'memory') return this.#fallback.record(name, settings, local);
+    if (route === 'memory') return this.#deliver(this.#fallback.record(name, settings, local));
 
     return this.#attempt(() => this.#primary.record(name, settings, outcome)).then(
       (answer) => this.#withRecovery(answer, route),
@@ -185,14 +185,20 @@ export class FailSafeStore implements BreakerStore {
   }
 
   async #operate<T>(operation: string, call: () => Awaitable<T>): Promise<T> {
-    const route = this.#downSince === undefined ? 'shared' : 'trial';
+    const startedDown = this.#downSince !== undefined;
     try {
       const answer = await this.#attempt(call);
-      const { notice } = this.#withRecovery<RecordResult>({}, route);
-      if (notice !== undefined) this.#pendingNotice = notice;
+      // Only a call sent while the store was down proves it answers again.
+      if (startedDown && this.#downSince !== undefined) {
+        const notice = this.#recover();
+        this.#pendingNotice = this.#pendingNotice?.type === 'store-error' ? undefined : notice;
+      }
+
       return answer;
     } catch (error) {
-      this.#markDown();
+      // An outage an operator's call met first is still reported once, by the next breaker call.
+      if (this.#markDown())
+        this.#pendingNotice = { type: 'store-error', store: this.#label, error };
       throw new StoreUnavailableError(this.#label, operation, { cause: error });
     }
   }
@@ -226,25 +232,40 @@ export class FailSafeStore implements BreakerStore {
   }
 
   #withRecovery<T extends Admission | RecordResult>(answer: T, route: 'shared' | 'trial'): T {
-    const downSince = this.#downSince;
     if (route === 'trial') this.#trying = false;
-    const pending = this.#pendingNotice;
-    if (downSince === undefined && pending !== undefined && answer.notice === undefined) {
-      this.#pendingNotice = undefined;
-      return { ...answer, notice: pending };
-    }
 
     // An answer to a call sent before the outage began proves little; only a trial ends it.
-    if (downSince === undefined || route !== 'trial') return answer;
+    if (route === 'trial' && this.#downSince !== undefined) {
+      const notice = this.#recover();
+      return notice === undefined ? answer : { ...answer, notice };
+    }
 
+    return this.#deliver(answer);
+  }
+
+  /** Attaches a notice an operator's call left for the next breaker call to report. */
+  #deliver<T extends Admission | RecordResult>(answer: T): T {
+    const pending = this.#pendingNotice;
+    if (pending === undefined || answer.notice !== undefined) return answer;
+
+    this.#pendingNotice = undefined;
+    return { ...answer, notice: pending };
+  }
+
+  /**
+   * Ends an outage and returns the notice that reports it; none when no breaker call ever
+   * reported the outage itself (only operators' calls met it, and they got errors).
+   */
+  #recover(): StoreNotice | undefined {
+    const downSince = this.#downSince ?? this.#clock.now();
     this.#downSince = undefined;
     this.#backOff = 0;
-    const notice: StoreNotice = {
-      type: 'store-recovered',
-      store: this.#label,
-      downtime: this.#clock.now() - downSince,
-    };
-    return { ...answer, notice };
+    if (this.#pendingNotice?.type === 'store-error') {
+      this.#pendingNotice = undefined;
+      return undefined;
+    }
+
+    return { type: 'store-recovered', store: this.#label, downtime: this.#clock.now() - downSince };
   }
 
   #withNotice<T extends Admission | RecordResult>(answer: T, error: unknown): T {

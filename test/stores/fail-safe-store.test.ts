@@ -174,6 +174,24 @@ describe('FailSafeStore', () => {
     ]);
   });
 
+  it('reports an outage first met by an operator call, once, through the next breaker call', async () => {
+    const { shared, clock, store, breaker, events } = setup();
+    const b = breaker('vapi:create_assistant');
+    shared.mode = 'down';
+    await expect(b.state()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await b.run(() => 1);
+    await b.run(() => 2);
+    shared.mode = 'up';
+    clock.advance(1_000);
+    await b.run(() => 3);
+    await store.names();
+    await b.run(() => 4);
+    expect(events.map((event) => event.type).filter((type) => type.startsWith('store'))).toEqual([
+      'store-error',
+      'store-recovered',
+    ]);
+  });
+
   it('never hands a shared lease to memory, where the same id may mean another probe', async () => {
     const { shared, clock, store, breaker } = setup();
     const b = breaker('stripe:get_subscription');

@@ -224,13 +224,20 @@ export function describeStoreContract(label: string, open: () => Promise<StoreHa
           await gate;
           return 'ok';
         };
+        let refused = 0;
         const results = Array.from({ length: 20 }, () =>
           b.run(slow).then(
             () => 'ran',
-            (error: unknown) => (error instanceof CircuitOpenError ? 'refused' : 'other'),
+            (error: unknown) => {
+              if (!(error instanceof CircuitOpenError)) return 'other';
+              refused += 1;
+              return 'refused';
+            },
           ),
         );
-        while (running < probes) await new Promise((resolve) => setImmediate(resolve));
+        // Wait until every call is decided (admitted or refused) before the probes finish, so
+        // a slow store cannot admit a late call after the probe closed the breaker.
+        while (running + refused < 20) await new Promise((resolve) => setTimeout(resolve, 1));
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(running).toBe(probes);
         release();
