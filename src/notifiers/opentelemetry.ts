@@ -1,0 +1,203 @@
+/**
+ * OpenTelemetry metrics for breakers, through a `Meter` from `@opentelemetry/api` (an optional
+ * peer dependency; this subpath, `breakwater/opentelemetry`, only uses the meter it is given).
+ *
+ * @packageDocumentation
+ */
+import type { Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { BreakerEvent, BreakerState, Notifier } from '../breaker/events.js';
+import type { BreakerStore } from '../stores/store.js';
+import { checkOptions, show } from '../validation.js';
+
+/** Options of {@link opentelemetryNotifier}. */
+export interface OpenTelemetryNotifierOptions {
+  /** The meter to make the instruments with, e.g. `metrics.getMeter('my-service')`. */
+  readonly meter: Meter;
+  /**
+   * Put before every instrument name.
+   * @default 'breakwater.'
+   */
+  readonly prefix?: string;
+  /**
+   * Histogram bucket boundaries advised for the call duration, in seconds.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+   */
+  readonly buckets?: readonly number[];
+  /**
+   * Reads the state gauge from this store at every collection, so it shows breakers whose
+   * transitions other processes made. Without it the gauge follows this process's events.
+   * @default undefined
+   */
+  readonly store?: BreakerStore;
+}
+
+/** The defaults of {@link OpenTelemetryNotifierOptions}. */
+export const opentelemetryDefaults = Object.freeze({
+  prefix: 'breakwater.',
+  buckets: Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+});
+
+const states: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+interface Tracked {
+  rule: BreakerState;
+  locked: 'open' | 'closed' | undefined;
+}
+
+/**
+ * A notifier that records breakers' events through an OpenTelemetry meter, with the same
+ * instruments as the Prometheus notifier:
+ *
+ * - `breakwater.breaker.state` observable gauge `{breaker, state}`: 1 for the current state,
+ *   0 for the others;
+ * - `breakwater.calls` counter `{breaker, outcome}`: `success`, `failure`, `refused`,
+ *   `cancelled`, and also `fallback` for calls whose result came from the fallback;
+ * - `breakwater.transitions` counter `{breaker, from, to}`;
+ * - `breakwater.call.duration` histogram `{breaker}` in seconds, of calls that ran;
+ * - `breakwater.store.errors` counter `{store}`.
+ *
+ * @throws {TypeError} when `meter` is not a meter or an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ * import { opentelemetryNotifier } from 'breakwater/opentelemetry';
+ *
+ * const notifier = opentelemetryNotifier({ meter: metrics.getMeter('checkout') });
+ * const breaker = new CircuitBreaker('twilio:send_sms', { notifiers: [notifier] });
+ * ```
+ */
+export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): Notifier {
+  const checked = checkOptions('options', options);
+  const meter = checked['meter'] as Meter | undefined;
+  if (
+    typeof meter !== 'object' ||
+    meter === null ||
+    typeof meter.createCounter !== 'function' ||
+    typeof meter.createObservableGauge !== 'function'
+  ) {
+    throw new TypeError(`meter must be an OpenTelemetry Meter, received ${show(meter)}`);
+  }
+
+  const prefix = checked['prefix'] ?? opentelemetryDefaults.prefix;
+  if (typeof prefix !== 'string' || !/^([a-zA-Z][a-zA-Z0-9_.-]*)?$/.test(prefix)) {
+    throw new TypeError(`prefix must be a valid instrument name prefix, received ${show(prefix)}`);
+  }
+
+  const buckets = checked['buckets'] ?? opentelemetryDefaults.buckets;
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    !buckets.every((bucket) => typeof bucket === 'number' && bucket > 0)
+  ) {
+    throw new TypeError(`buckets must be an array of positive numbers, received ${show(buckets)}`);
+  }
+
+  const store = checked['store'] as BreakerStore | undefined;
+  if (store !== undefined && (typeof store !== 'object' || typeof store.names !== 'function')) {
+    throw new TypeError(`store must be a breaker store, received ${show(store)}`);
+  }
+
+  const calls: Counter = meter.createCounter(`${prefix}calls`, {
+    description:
+      'Guarded calls by outcome; calls answered by their fallback also count as "fallback".',
+    unit: '{call}',
+  });
+  const transitions: Counter = meter.createCounter(`${prefix}transitions`, {
+    description: 'Breaker state transitions made by this process.',
+    unit: '{transition}',
+  });
+  const durations: Histogram = meter.createHistogram(`${prefix}call.duration`, {
+    description: 'Duration of guarded calls that ran (successes and failures).',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...(buckets as number[])] },
+  });
+  const storeErrors: Counter = meter.createCounter(`${prefix}store.errors`, {
+    description: 'Outages of a shared breaker store met by this process.',
+    unit: '{outage}',
+  });
+  const gauge = meter.createObservableGauge(`${prefix}breaker.state`, {
+    description:
+      'Breaker state: 1 for the state it is in (a lock shows as the locked state), 0 for the others.',
+  });
+
+  const tracked = new Map<string, Tracked>();
+
+  function observeAll(result: ObservableResult, current: Iterable<[string, BreakerState]>): void {
+    for (const [breaker, state] of current) {
+      for (const candidate of states) {
+        result.observe(candidate === state ? 1 : 0, { breaker, state: candidate });
+      }
+    }
+  }
+
+  gauge.addCallback(async (result) => {
+    if (store === undefined) {
+      observeAll(
+        result,
+        [...tracked].map(
+          ([name, entry]) => [name, entry.locked ?? entry.rule] as [string, BreakerState],
+        ),
+      );
+      return;
+    }
+
+    try {
+      const names = await store.names();
+      const snapshots = await Promise.all(names.map(async (name) => store.snapshot(name)));
+      observeAll(
+        result,
+        snapshots.flatMap((snapshot) =>
+          snapshot === undefined ? [] : [[snapshot.name, snapshot.state] as [string, BreakerState]],
+        ),
+      );
+    } catch {
+      // A store that does not answer reports nothing this time; its outage shows in store.errors.
+    }
+  });
+
+  function follow(breaker: string, change: (entry: Tracked) => void): void {
+    let entry = tracked.get(breaker);
+    if (entry === undefined) {
+      entry = { rule: 'closed', locked: undefined };
+      tracked.set(breaker, entry);
+    }
+
+    change(entry);
+  }
+
+  return {
+    notify(event: BreakerEvent): void {
+      switch (event.type) {
+        case 'call':
+          calls.add(1, { breaker: event.breaker, outcome: event.outcome });
+          if (event.fallback) calls.add(1, { breaker: event.breaker, outcome: 'fallback' });
+          if (event.outcome === 'success' || event.outcome === 'failure') {
+            durations.record(event.duration / 1000, { breaker: event.breaker });
+          }
+
+          follow(event.breaker, (entry) => {
+            if (event.outcome === 'refused' && entry.rule === 'closed') entry.rule = 'open';
+          });
+          break;
+        case 'transition':
+          transitions.add(1, { breaker: event.breaker, from: event.from, to: event.to });
+          follow(event.breaker, (entry) => {
+            entry.rule = event.to;
+          });
+          break;
+        case 'lock':
+          follow(event.breaker, (entry) => {
+            entry.locked = event.state;
+          });
+          break;
+        case 'store-error':
+          storeErrors.add(1, { store: event.store });
+          break;
+        default:
+          // Types this version does not know are ignored.
+          break;
+      }
+    },
+  };
+}
