@@ -10,7 +10,10 @@ import type {
   RecordResult,
   StoreTransition,
 } from '../store.js';
-import type { RefusalCache } from '../redis/refusal-cache.js';
+import { admitClosed, admitClosedRecording, nothing } from '../admissions.js';
+import type { RefusalCache } from '../refusal-cache.js';
+import type { LocalState } from '../shared-store.js';
+import type { HeldSuccesses } from '../success-buffer.js';
 import { storeSql, type StoreSql } from './schema.js';
 import type { TableName } from './table-name.js';
 
@@ -18,7 +21,7 @@ import type { TableName } from './table-name.js';
 export type PostgresQueryable = Pick<Pool, 'connect' | 'query'>;
 
 /** The checked options of {@link PostgresRawStore}. */
-export interface PostgresRawStoreOptions {
+export interface PostgresRawStoreOptions extends LocalState {
   readonly pool: PostgresQueryable;
   readonly table: TableName;
   /**
@@ -28,11 +31,7 @@ export interface PostgresRawStoreOptions {
   readonly sendTimeout: number;
   /** Milliseconds after which `pg` gives up on a statement and discards its connection. */
   readonly queryTimeout: number;
-  /** Milliseconds successes counted in memory wait before they are written. */
-  readonly flushInterval: number;
   readonly autoMigrate: boolean;
-  /** Where refusals of open breakers are remembered, when `refusalCache` is on. */
-  readonly refusals: RefusalCache | undefined;
 }
 
 interface TimedQuery extends QueryConfig {
@@ -40,27 +39,8 @@ interface TimedQuery extends QueryConfig {
   readonly query_timeout: number;
 }
 
-interface Pending {
-  count: number;
-  settings: BreakerSettings;
-}
-
 /** SQLSTATEs that mean the table or its functions are gone: undefined_function, undefined_table. */
 const missingSchema = new Set(['42883', '42P01']);
-
-const admitClosed: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: false,
-});
-const admitClosedRecording: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: true,
-});
-const nothing: RecordResult = Object.freeze({});
 
 /**
  * The breaker table itself: every contract operation is one statement, most of them one call of
@@ -72,13 +52,11 @@ export class PostgresRawStore implements BreakerStore {
   readonly #sql: StoreSql;
   readonly #sendTimeout: number;
   readonly #queryTimeout: number;
-  readonly #flushInterval: number;
   readonly #autoMigrate: boolean;
   readonly #refusals: RefusalCache | undefined;
+  readonly #takeSuccesses: (name: string) => number;
+  readonly #heldSuccesses: (name: string) => number;
   readonly #json = new WeakMap<BreakerSettings, string>();
-  /** Successes of closed error-rate breakers not yet written, by breaker name. */
-  readonly #pending = new Map<string, Pending>();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #migrated = false;
   #migrating: Promise<void> | undefined;
 
@@ -87,9 +65,10 @@ export class PostgresRawStore implements BreakerStore {
     this.#sql = storeSql(options.table);
     this.#sendTimeout = options.sendTimeout;
     this.#queryTimeout = options.queryTimeout;
-    this.#flushInterval = options.flushInterval;
     this.#autoMigrate = options.autoMigrate;
     this.#refusals = options.refusals;
+    this.#takeSuccesses = options.takeSuccesses;
+    this.#heldSuccesses = options.heldSuccesses;
   }
 
   /** Creates the table and its functions when missing (serialised across processes), then prunes. */
@@ -119,7 +98,7 @@ export class PostgresRawStore implements BreakerStore {
 
   /** Sends the outcome, with the successes held for this breaker. */
   record(name: string, settings: BreakerSettings, outcome: Outcome): Promise<RecordResult> {
-    const flushed = this.#takePending(name);
+    const flushed = this.#takeSuccesses(name);
     const values = [
       name,
       this.#settingsJson(settings),
@@ -148,7 +127,7 @@ export class PostgresRawStore implements BreakerStore {
     if (value === null || typeof value !== 'object') return undefined;
 
     const snapshot = toSnapshot(value as Row);
-    const held = this.#pending.get(name)?.count ?? 0;
+    const held = this.#heldSuccesses(name);
     if (held === 0 || snapshot.ruleState !== 'closed') return snapshot;
     return { ...snapshot, calls: snapshot.calls + held };
   }
@@ -158,48 +137,16 @@ export class PostgresRawStore implements BreakerStore {
     return rows.map((row) => String(row['name'])).sort();
   }
 
-  /** Writes the successes counted in memory now, in one statement. */
-  async flush(): Promise<void> {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    if (this.#pending.size === 0) return;
+  /** Adds successes held in this process to their breakers' shared counts, in one statement. */
+  async addSuccesses(held: readonly HeldSuccesses[]): Promise<void> {
+    if (held.length === 0) return;
 
-    const held = [...this.#pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const names = held.map(([name]) => name);
-    const settings = held.map(([, pending]) => this.#settingsJson(pending.settings));
-    const counts = held.map(([, pending]) => pending.count);
-    this.#pending.clear();
+    const sorted = [...held].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = sorted.map(({ name }) => name);
+    const settings = sorted.map((success) => this.#settingsJson(success.settings));
+    const counts = sorted.map(({ count }) => count);
     // Rows are locked in name order, so two processes flushing together never deadlock.
     await this.#query(this.#sql.flush, [names, settings, counts]);
-  }
-
-  /**
-   * Holds a success of a closed error-rate breaker in memory: it cannot trip the breaker, so it
-   * goes with the breaker's next outcome, or with the flush `flushInterval` ms from now.
-   */
-  hold(name: string, settings: BreakerSettings): void {
-    const pending = this.#pending.get(name);
-    if (pending === undefined) {
-      this.#pending.set(name, { count: 1, settings });
-    } else {
-      pending.count += 1;
-      pending.settings = settings;
-    }
-
-    if (this.#flushTimer !== undefined) return;
-    this.#flushTimer = setTimeout(() => {
-      // A failed flush loses its counts; the next record or flush carries on without them.
-      this.flush().catch(() => undefined);
-    }, this.#flushInterval);
-    this.#flushTimer.unref();
-  }
-
-  #takePending(name: string): number {
-    const pending = this.#pending.get(name);
-    if (pending === undefined) return 0;
-
-    this.#pending.delete(name);
-    return pending.count;
   }
 
   #settingsJson(settings: BreakerSettings): string {

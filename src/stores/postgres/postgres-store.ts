@@ -1,18 +1,13 @@
 import type { Pool } from 'pg';
-import { systemClock } from '../../clock.js';
-import { checkDuration, checkOptions, show } from '../../validation.js';
-import { FailSafeStore, failSafeDefaults } from '../fail-safe-store.js';
-import type {
-  Admission,
-  Awaitable,
-  BreakerSettings,
-  BreakerSnapshot,
-  BreakerStore,
-  Outcome,
-  RecordResult,
-} from '../store.js';
-// TODO(#3): RefusalCache is store-neutral but lives in redis/; move it to stores/ for both stores.
-import { RefusalCache } from '../redis/refusal-cache.js';
+import { checkDuration, show } from '../../validation.js';
+import { failSafeDefaults } from '../fail-safe-store.js';
+import {
+  checkSharedDuration,
+  checkStoreOptions,
+  SharedStore,
+  sharedStoreDefaults,
+} from '../shared-store.js';
+import type { BreakerSnapshot } from '../store.js';
 import { PostgresRawStore } from './postgres-raw-store.js';
 import { checkTableName } from './table-name.js';
 
@@ -75,21 +70,9 @@ export interface PostgresStoreOptions {
 export const postgresStoreDefaults = Object.freeze({
   table: 'breakwater_breakers',
   ...failSafeDefaults,
-  refusalCache: 0,
-  flushInterval: 1_000,
+  ...sharedStoreDefaults,
   autoMigrate: true,
 });
-
-const known = new Set([
-  'pool',
-  'table',
-  'timeout',
-  'retryInterval',
-  'maxRetryInterval',
-  'refusalCache',
-  'flushInterval',
-  'autoMigrate',
-]);
 
 /**
  * Keeps breaker state in a PostgreSQL table shared by every process and host that uses it, for
@@ -114,24 +97,16 @@ const known = new Set([
  * const breaker = new CircuitBreaker('stripe:create_customer', { store });
  * ```
  */
-export class PostgresStore implements BreakerStore {
+export class PostgresStore extends SharedStore<PostgresRawStore> {
   /** The table as given, e.g. `breakwater_breakers`. */
   readonly table: string;
-  readonly #raw: PostgresRawStore;
-  readonly #safe: FailSafeStore;
-  readonly #timeout: number;
-  readonly #refusals: RefusalCache | undefined;
 
   /**
    * @throws {TypeError | RangeError} when an option is invalid; the message names it and shows
    *   the value received.
    */
   constructor(options: PostgresStoreOptions) {
-    const checked = checkOptions('options', options);
-    for (const key of Object.keys(checked)) {
-      if (!known.has(key)) throw new TypeError(`options.${key} is not a PostgresStore option`);
-    }
-
+    const checked = checkStoreOptions('PostgresStore', options, ['pool', 'table', 'autoMigrate']);
     const pool = checked['pool'];
     if (
       typeof pool !== 'object' ||
@@ -148,98 +123,67 @@ export class PostgresStore implements BreakerStore {
       checked['timeout'] ?? postgresStoreDefaults.timeout,
       1,
     );
-    const flushInterval = checkDuration(
-      'flushInterval',
-      checked['flushInterval'] ?? postgresStoreDefaults.flushInterval,
-      1,
-    );
-    const refusalCache = checkDuration(
-      'refusalCache',
-      checked['refusalCache'] ?? postgresStoreDefaults.refusalCache,
-    );
+    const flushInterval = checkSharedDuration(checked, 'flushInterval');
+    const refusalCache = checkSharedDuration(checked, 'refusalCache');
     const autoMigrate = checked['autoMigrate'] ?? postgresStoreDefaults.autoMigrate;
     if (typeof autoMigrate !== 'boolean') {
       throw new TypeError(`autoMigrate must be a boolean, received ${show(autoMigrate)}`);
     }
 
-    this.table = table.given;
-    this.#timeout = timeout;
-    this.#refusals = refusalCache > 0 ? new RefusalCache(refusalCache, systemClock) : undefined;
-    this.#raw = new PostgresRawStore({
-      pool: pool as Pool,
-      table,
-      sendTimeout: timeout,
-      queryTimeout: Math.min(2 * timeout, 2_147_483_647),
-      flushInterval,
-      autoMigrate,
-      refusals: this.#refusals,
-    });
-    this.#safe = new FailSafeStore(this.#raw, {
+    super({
       label: 'PostgresStore',
-      timeout,
-      ...(checked['retryInterval'] === undefined
-        ? {}
-        : { retryInterval: checked['retryInterval'] as number }),
-      ...(checked['maxRetryInterval'] === undefined
-        ? {}
-        : { maxRetryInterval: checked['maxRetryInterval'] as number }),
+      failSafe: {
+        timeout,
+        retryInterval: checked['retryInterval'],
+        maxRetryInterval: checked['maxRetryInterval'],
+      },
+      refusalCache,
+      flushInterval,
+      connect: (local) =>
+        new PostgresRawStore({
+          pool: pool as Pool,
+          table,
+          sendTimeout: timeout,
+          queryTimeout: Math.min(2 * timeout, 2_147_483_647),
+          autoMigrate,
+          ...local,
+        }),
+      sendSuccesses: (raw, held) => raw.addSuccesses(held),
     });
+
+    this.table = table.given;
   }
 
   /** True while PostgreSQL is failing and breakers are served from process memory. */
-  get degraded(): boolean {
-    return this.#safe.degraded;
-  }
-
-  admit(name: string, settings: BreakerSettings): Awaitable<Admission> {
-    return this.#refusals?.get(name) ?? this.#safe.admit(name, settings);
-  }
-
-  record(name: string, settings: BreakerSettings, outcome: Outcome): Awaitable<RecordResult> {
-    // A success never trips a closed error-rate breaker, so it is held and sent later. Not while
-    // degraded: then each outcome goes through the fail-safe, whose trial must reach the database.
-    if (
-      outcome.kind === 'success' &&
-      !outcome.probe &&
-      settings.errorRate > 0 &&
-      !this.#safe.degraded
-    ) {
-      this.#raw.hold(name, settings);
-      return nothing;
-    }
-
-    return this.#safe.record(name, settings, outcome);
+  override get degraded(): boolean {
+    return super.degraded;
   }
 
   /** @throws {StoreUnavailableError} while PostgreSQL does not answer; nothing is changed then. */
-  async lock(name: string, state: 'open' | 'closed'): Promise<void> {
+  override async lock(name: string, state: 'open' | 'closed'): Promise<void> {
     checkName(name);
     if (state !== 'open' && state !== 'closed') {
       throw new TypeError(`state must be "open" or "closed", received ${show(state)}`);
     }
 
-    this.#refusals?.forget(name);
-    await this.#safe.lock(name, state);
-    this.#refusals?.forget(name);
+    await super.lock(name, state);
   }
 
   /** @throws {StoreUnavailableError} while PostgreSQL does not answer; nothing is changed then. */
-  async unlock(name: string): Promise<void> {
+  override async unlock(name: string): Promise<void> {
     checkName(name);
-    this.#refusals?.forget(name);
-    await this.#safe.unlock(name);
-    this.#refusals?.forget(name);
+    await super.unlock(name);
   }
 
   /** @throws {StoreUnavailableError} while PostgreSQL does not answer. */
-  async snapshot(name: string): Promise<BreakerSnapshot | undefined> {
+  override async snapshot(name: string): Promise<BreakerSnapshot | undefined> {
     checkName(name);
-    return this.#safe.snapshot(name);
+    return super.snapshot(name);
   }
 
   /** @throws {StoreUnavailableError} while PostgreSQL does not answer. */
-  names(): Promise<string[]> {
-    return this.#safe.names();
+  override names(): Promise<string[]> {
+    return super.names();
   }
 
   /**
@@ -250,7 +194,7 @@ export class PostgresStore implements BreakerStore {
    * @throws the `pg` error when PostgreSQL refuses (no privilege, no connection).
    */
   migrate(): Promise<void> {
-    return this.#raw.migrate();
+    return this.direct.migrate();
   }
 
   /**
@@ -261,7 +205,7 @@ export class PostgresStore implements BreakerStore {
    * @throws the `pg` error when PostgreSQL refuses.
    */
   prune(): Promise<number> {
-    return this.#raw.prune();
+    return this.direct.prune();
   }
 
   /**
@@ -269,17 +213,10 @@ export class PostgresStore implements BreakerStore {
    * never rejects and waits at most `timeout`: with the database down, those counts are dropped.
    * The pool is left open: it is yours to end.
    */
-  async close(): Promise<void> {
-    let timer: unknown;
-    const givenUp = new Promise<void>((resolve) => {
-      timer = systemClock.setTimeout(resolve, this.#timeout);
-    });
-    await Promise.race([this.#raw.flush().catch(() => undefined), givenUp]);
-    systemClock.clearTimeout(timer);
+  override close(): Promise<void> {
+    return super.close();
   }
 }
-
-const nothing: RecordResult = Object.freeze({});
 
 function checkName(name: unknown): void {
   if (typeof name !== 'string') {

@@ -9,7 +9,15 @@ import type {
   Outcome,
   RecordResult,
 } from '../store.js';
-import type { RefusalCache } from './refusal-cache.js';
+import {
+  admitClosed,
+  admitClosedRecording,
+  admitLockedClosed,
+  nothing,
+  refuseLockedOpen,
+} from '../admissions.js';
+import type { LocalState } from '../shared-store.js';
+import type { RefusalCache } from '../refusal-cache.js';
 import { RedisNotReadyError } from './redis-not-ready-error.js';
 import { breakerKeys, indexKey } from './redis-keys.js';
 import { runScript, type RedisCommands } from './run-script.js';
@@ -23,16 +31,10 @@ const day = 24 * hour;
 const indexRefresh = hour;
 
 /** What {@link RedisScriptStore} needs from the store around it. */
-export interface RedisScriptStoreOptions {
+export interface RedisScriptStoreOptions extends LocalState {
   readonly client: RedisCommands;
   readonly prefix: string;
   readonly clock: Clock;
-  /** Filled with what Redis says of open breakers, when a refusal cache is on. */
-  readonly refusals: RefusalCache | undefined;
-  /** Takes the successes counted locally for a breaker, to send with its next outcome. */
-  readonly takeSuccesses: (name: string) => number;
-  /** The successes counted locally and not yet sent, for snapshots. */
-  readonly heldSuccesses: (name: string) => number;
 }
 
 /** A breaker's settings as the scripts take them, computed once per settings object. */
@@ -41,32 +43,6 @@ interface Encoded {
   readonly ttl: number;
 }
 
-const admitClosed: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: false,
-});
-const admitClosedRecording: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: true,
-});
-const admitLockedClosed: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  locked: 'closed',
-  recordSuccess: true,
-});
-const refuseLockedOpen: Admission = Object.freeze({
-  state: 'open',
-  admitted: false,
-  probe: false,
-  locked: 'open',
-  recordSuccess: false,
-});
 const refuseHalfOpen: Admission = Object.freeze({
   state: 'half-open',
   admitted: false,
@@ -79,7 +55,6 @@ const admitProbe: Admission = Object.freeze({
   probe: true,
   recordSuccess: true,
 });
-const nothing: RecordResult = Object.freeze({});
 
 /** The transitions the record script reports, by its reply code. */
 const transitions: Readonly<Record<number, readonly [BreakerState, BreakerState]>> = {

@@ -1,20 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import { systemClock } from '../../clock.js';
-import { checkDuration, checkOptions, show } from '../../validation.js';
-import { FailSafeStore, failSafeDefaults, type FailSafeOptions } from '../fail-safe-store.js';
-import type {
-  Admission,
-  Awaitable,
-  BreakerSettings,
-  BreakerSnapshot,
-  BreakerStore,
-  Outcome,
-  RecordResult,
-} from '../store.js';
+import { show } from '../../validation.js';
+import {
+  checkSharedDuration,
+  checkStoreOptions,
+  SharedStore,
+  sharedStoreDefaults,
+} from '../shared-store.js';
+import type { BreakerSnapshot } from '../store.js';
+import type { HeldSuccesses } from '../success-buffer.js';
 import { RedisScriptStore } from './redis-script-store.js';
-import { RefusalCache } from './refusal-cache.js';
 import type { RedisCommands } from './run-script.js';
-import { SuccessBuffer } from './success-buffer.js';
 
 /** Options of {@link RedisStore}. Durations are milliseconds. */
 export interface RedisStoreOptions {
@@ -61,21 +57,8 @@ export interface RedisStoreOptions {
 /** The defaults of {@link RedisStoreOptions}, beside those of the fail-safe (`failSafeDefaults`). */
 export const redisStoreDefaults = Object.freeze({
   prefix: 'breakwater',
-  refusalCache: 0,
-  flushInterval: 1_000,
+  ...sharedStoreDefaults,
 });
-
-const known = new Set([
-  'client',
-  'prefix',
-  'timeout',
-  'retryInterval',
-  'maxRetryInterval',
-  'refusalCache',
-  'flushInterval',
-]);
-
-const nothing: RecordResult = Object.freeze({});
 
 /**
  * Keeps breaker state in Redis, shared by every process and host that uses the same Redis and
@@ -98,84 +81,31 @@ const nothing: RecordResult = Object.freeze({});
  * const breaker = new CircuitBreaker('twilio:send_sms', { store });
  * ```
  */
-export class RedisStore implements BreakerStore {
-  readonly #direct: RedisScriptStore;
-  readonly #failSafe: FailSafeStore;
-  readonly #successes: SuccessBuffer;
-  readonly #refusals: RefusalCache | undefined;
-  readonly #timeout: number;
-
+export class RedisStore extends SharedStore<RedisScriptStore> {
   /**
    * @throws {TypeError | RangeError} when an option is invalid; the message names it and shows the
    *   value received.
    */
   constructor(options: RedisStoreOptions) {
-    const checked = checkOptions('options', options);
-    for (const key of Object.keys(checked)) {
-      if (!known.has(key)) throw new TypeError(`options.${key} is not a RedisStore option`);
-    }
-
+    const checked = checkStoreOptions('RedisStore', options, ['client', 'prefix']);
     const client = checkClient(checked['client']);
     const prefix = checkPrefix(checked['prefix'] ?? redisStoreDefaults.prefix);
-    const refusalCache = checkDuration(
-      'refusalCache',
-      checked['refusalCache'] ?? redisStoreDefaults.refusalCache,
-    );
-    const flushInterval = checkDuration(
-      'flushInterval',
-      checked['flushInterval'] ?? redisStoreDefaults.flushInterval,
-      1,
-    );
+    const refusalCache = checkSharedDuration(checked, 'refusalCache');
+    const flushInterval = checkSharedDuration(checked, 'flushInterval');
 
-    this.#refusals = refusalCache > 0 ? new RefusalCache(refusalCache, systemClock) : undefined;
-    this.#successes = new SuccessBuffer(
-      (name, settings, count) => this.#sendSuccesses(name, settings, count),
-      flushInterval,
-      systemClock,
-    );
-
-    this.#direct = new RedisScriptStore({
-      client,
-      prefix,
-      clock: systemClock,
-      refusals: this.#refusals,
-      takeSuccesses: (name) => this.#successes.take(name),
-      heldSuccesses: (name) => this.#successes.peek(name),
-    });
-
-    const failSafe: FailSafeOptions = {
+    super({
       label: 'RedisStore',
-      ...pick(checked, 'timeout'),
-      ...pick(checked, 'retryInterval'),
-      ...pick(checked, 'maxRetryInterval'),
-    };
-    this.#failSafe = new FailSafeStore(this.#direct, failSafe);
-    this.#timeout = failSafe.timeout ?? failSafeDefaults.timeout;
+      failSafe: checked,
+      refusalCache,
+      flushInterval,
+      connect: (local) => new RedisScriptStore({ client, prefix, clock: systemClock, ...local }),
+      sendSuccesses,
+    });
   }
 
   /** True while Redis is failing and breakers are served from process memory. */
-  get degraded(): boolean {
-    return this.#failSafe.degraded;
-  }
-
-  admit(name: string, settings: BreakerSettings): Awaitable<Admission> {
-    return this.#refusals?.get(name) ?? this.#failSafe.admit(name, settings);
-  }
-
-  record(name: string, settings: BreakerSettings, outcome: Outcome): Awaitable<RecordResult> {
-    // A success never trips a closed breaker, so under the error-rate rule it is only counted
-    // here, and sent later with the breaker's next outcome or by the flush timer.
-    if (
-      outcome.kind === 'success' &&
-      !outcome.probe &&
-      settings.errorRate > 0 &&
-      !this.#failSafe.degraded
-    ) {
-      this.#successes.add(name, settings);
-      return nothing;
-    }
-
-    return this.#failSafe.record(name, settings, outcome);
+  override get degraded(): boolean {
+    return super.degraded;
   }
 
   /**
@@ -183,61 +113,52 @@ export class RedisStore implements BreakerStore {
    * has no TTL.
    * @throws {StoreUnavailableError} when Redis does not answer; nothing was changed.
    */
-  async lock(name: string, state: 'open' | 'closed'): Promise<void> {
-    this.#refusals?.forget(name);
-    await this.#failSafe.lock(name, state);
-    this.#refusals?.forget(name);
+  override lock(name: string, state: 'open' | 'closed'): Promise<void> {
+    return super.lock(name, state);
   }
 
   /** @throws {StoreUnavailableError} when Redis does not answer; nothing was changed. */
-  async unlock(name: string): Promise<void> {
-    this.#refusals?.forget(name);
-    await this.#failSafe.unlock(name);
-    this.#refusals?.forget(name);
+  override unlock(name: string): Promise<void> {
+    return super.unlock(name);
   }
 
   /** @throws {StoreUnavailableError} when Redis does not answer. */
-  snapshot(name: string): Promise<BreakerSnapshot | undefined> {
-    return this.#failSafe.snapshot(name);
+  override snapshot(name: string): Promise<BreakerSnapshot | undefined> {
+    return super.snapshot(name);
   }
 
   /** @throws {StoreUnavailableError} when Redis does not answer. */
-  names(): Promise<string[]> {
-    return this.#failSafe.names();
+  override names(): Promise<string[]> {
+    return super.names();
   }
 
   /**
    * Stops the flush timer and sends the successes still counted in this process, waiting at most
    * `timeout` ms. The ioredis client stays open: it is yours.
    */
-  async close(): Promise<void> {
-    this.#successes.stop();
-    let timer: unknown;
-    const waited = new Promise<void>((resolve) => {
-      timer = systemClock.setTimeout(resolve, this.#timeout);
-    });
-    await Promise.race([this.#successes.flush(), waited]);
-    systemClock.clearTimeout(timer);
-  }
-
-  async #sendSuccesses(name: string, settings: BreakerSettings, count: number): Promise<void> {
-    // Counts held when Redis went down are dropped: memory serves the breaker meanwhile.
-    if (this.#failSafe.degraded) return;
-
-    try {
-      await this.#direct.addSuccesses(name, settings, count);
-    } catch {
-      // The next guarded call meets the same failure and reports it through the fail-safe.
-    }
+  override close(): Promise<void> {
+    return super.close();
   }
 }
 
-/** The fail-safe option `key` when given; the fail-safe checks its value. */
-function pick<K extends 'timeout' | 'retryInterval' | 'maxRetryInterval'>(
-  options: Record<string, unknown>,
-  key: K,
-): Partial<Record<K, number>> {
-  return options[key] === undefined ? {} : ({ [key]: options[key] } as Record<K, number>);
+/**
+ * Sends each breaker's held successes with its own script call, all at once. Counts held when
+ * Redis went down are dropped: memory serves the breaker meanwhile.
+ */
+async function sendSuccesses(
+  direct: RedisScriptStore,
+  held: readonly HeldSuccesses[],
+  degraded: boolean,
+): Promise<void> {
+  if (degraded) return;
+
+  await Promise.all(
+    held.map(({ name, settings, count }) =>
+      direct.addSuccesses(name, settings, count).catch(() => {
+        // The next guarded call meets the same failure and reports it through the fail-safe.
+      }),
+    ),
+  );
 }
 
 function checkClient(value: unknown): RedisCommands {

@@ -1,9 +1,9 @@
-import type { Clock } from '../../clock.js';
-import type { Admission } from '../store.js';
+import type { Clock } from '../clock.js';
+import type { Admission } from './store.js';
 
 interface CachedRefusal {
   readonly admission: Admission;
-  /** Local epoch ms after which the refusal is asked of Redis again. */
+  /** Local epoch ms after which the refusal is asked of the shared store again. */
   readonly until: number;
 }
 

@@ -1,17 +1,21 @@
-import type { Clock } from '../../clock.js';
-import type { BreakerSettings } from '../store.js';
+import type { Clock } from '../clock.js';
+import type { BreakerSettings } from './store.js';
+
+/** The successes of one breaker held in this process, with the settings it last ran with. */
+export interface HeldSuccesses {
+  readonly name: string;
+  readonly settings: BreakerSettings;
+  readonly count: number;
+}
 
 interface Pending {
+  readonly name: string;
   settings: BreakerSettings;
   count: number;
 }
 
-/** Sends `count` successes of breaker `name` to the shared store. */
-export type SendSuccesses = (
-  name: string,
-  settings: BreakerSettings,
-  count: number,
-) => Promise<void>;
+/** Sends successes held in this process to the shared store; `held` is never empty. */
+export type SendSuccesses = (held: readonly HeldSuccesses[]) => Promise<void>;
 
 /**
  * Counts successes of closed error-rate breakers in this process, so their success path costs no
@@ -34,7 +38,7 @@ export class SuccessBuffer {
   add(name: string, settings: BreakerSettings): void {
     const pending = this.#pending.get(name);
     if (pending === undefined) {
-      this.#pending.set(name, { settings, count: 1 });
+      this.#pending.set(name, { name, settings, count: 1 });
     } else {
       pending.settings = settings;
       pending.count += 1;
@@ -42,7 +46,8 @@ export class SuccessBuffer {
 
     this.#timer ??= this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      void this.flush();
+      // A failed send loses its counts; the next outcome or flush carries on without them.
+      this.flush().catch(() => undefined);
     }, this.#interval);
   }
 
@@ -60,13 +65,13 @@ export class SuccessBuffer {
     return this.#pending.get(name)?.count ?? 0;
   }
 
-  /** Sends every count held now, one script call per breaker, all at once. */
+  /** Sends every count held now in one call of `send`; nothing when none is held. */
   async flush(): Promise<void> {
-    const entries = [...this.#pending];
+    if (this.#pending.size === 0) return;
+
+    const held = [...this.#pending.values()];
     this.#pending.clear();
-    await Promise.all(
-      entries.map(([name, { settings, count }]) => this.#send(name, settings, count)),
-    );
+    await this.#send(held);
   }
 
   /** Stops the timer; counts held stay until {@link SuccessBuffer.flush}. */
