@@ -1,0 +1,138 @@
+/**
+ * Concurrency: 10,000 guarded calls at once (4 processes x 2,500) on one breaker as its cool-off
+ * ends, through a private Redis and a private PostgreSQL. Exactly `probes` calls run (1, then
+ * 3), every other call is refused, and each transition is reported exactly once fleet-wide.
+ * The calls that run hold until every other call has settled, so the count cannot depend on
+ * timing: a call admitted late would still be running, and counted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Child, script } from './helpers/child.js';
+import {
+  eventCount,
+  transitionsOf,
+  unhandledIn,
+  type Attempt,
+  type Burst,
+} from './helpers/fleet.js';
+import { postgresBinaries, startPostgresNear, type PostgresNode } from './helpers/postgres-node.js';
+import { redisInstalled, startRedisNear, type RedisNode } from './helpers/redis-nodes.js';
+import { waitFor } from './helpers/wait.js';
+
+const withRedis = await redisInstalled();
+const withPostgres = (await postgresBinaries()) !== undefined;
+
+const processes = 4;
+const callsEach = 2_500;
+
+/** Runs the scenario on a fleet: trip, wait for the cool-off, 10,000 calls at once. */
+async function stampede(children: readonly Child[], name: string, probes: number): Promise<string> {
+  const coolOff = 1_000;
+  const breaker = { name, threshold: 2, coolOff, probes };
+  const marks = children.map((child) => child.events.length);
+  const [first] = children as [Child];
+
+  expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
+  const tries = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
+  expect(tries.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'refused'));
+  const retryAt = tries[0]!.retryAt!;
+  expect(tries.every((attempt) => attempt.retryAt === retryAt)).toBe(true);
+
+  const started = Date.now();
+  const bursts = children.map((child) =>
+    child.ask<Burst>('burst', { breaker, at: retryAt + 20, calls: callsEach }),
+  );
+  await waitFor(
+    'every process to see its refused calls settle',
+    () => children.every((child, index) => eventCount(child, 'burst-settled', marks[index]) === 1),
+    60_000,
+  );
+  const settledAfter = Date.now() - started;
+  await Promise.all(children.map((child) => child.ask('release')));
+  const results = await Promise.all(bursts);
+
+  const sum = (pick: (burst: Burst) => number): number =>
+    results.reduce((total, burst) => total + pick(burst), 0);
+  expect(results.flatMap((burst) => burst.broken)).toEqual([]);
+  expect(sum((burst) => burst.ran)).toBe(probes);
+  expect(sum((burst) => burst.refused)).toBe(processes * callsEach - probes);
+  expect(sum((burst) => burst.failed)).toBe(0);
+
+  const transitions = children
+    .flatMap((child, index) => transitionsOf(child, name, marks[index]))
+    .sort();
+  expect(transitions).toEqual(['closed -> open', 'half-open -> closed', 'open -> half-open']);
+  for (const [index, child] of children.entries()) {
+    expect(eventCount(child, 'store-error', marks[index])).toBe(0);
+  }
+
+  const after = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
+  expect(after.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'ran'));
+  return `${processes * callsEach} calls, probes ${probes}: ran ${sum((burst) => burst.ran)}, refused ${sum((burst) => burst.refused)}, all answered within ${settledAfter - (retryAt + 20 - started)} ms of the cool-off's end`;
+}
+
+function fleet(env: Record<string, string>): Child[] {
+  return Array.from(
+    { length: processes },
+    (_, index) =>
+      new Child(`fleet worker ${index}`, script('store-worker.mjs'), {
+        ...env,
+        CLIENT: index % 2 === 0 ? '5' : '6',
+        // Far above any answer time under this load, so no call is decided from memory.
+        TIMEOUT: '20000',
+        CONNECT_TIMEOUT: '20000',
+      }),
+  );
+}
+
+describe.runIf(withRedis)('10,000 concurrent calls through Redis', () => {
+  let redis: RedisNode;
+  let children: Child[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisNear(7400);
+    children = fleet({ STORE: 'redis', URL: redis.url, PREFIX: 'stampede' });
+    await Promise.all(children.map((child) => child.ready));
+  });
+
+  afterAll(async () => {
+    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
+    await Promise.all(children.map((child) => child.stop()));
+    expect(unhandled).toEqual([]);
+    await redis?.stop();
+  });
+
+  it('probes = 1: exactly 1 call runs, 9,999 are refused, each transition reported once', async () => {
+    console.info(`redis ${await stampede(children, 'twilio:send_sms', 1)}`);
+  });
+
+  it('probes = 3: exactly 3 calls run, 9,997 are refused, each transition reported once', async () => {
+    console.info(`redis ${await stampede(children, 'vapi:start_call', 3)}`);
+  });
+});
+
+describe.runIf(withPostgres)('10,000 concurrent calls through PostgreSQL', () => {
+  let server: PostgresNode;
+  let children: Child[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgresNear(55_400);
+    // Four processes migrating one fresh table at once is part of the test.
+    children = fleet({ STORE: 'postgres', URL: server.url, TABLE: 'stampede', POOL_SIZE: '10' });
+    await Promise.all(children.map((child) => child.ready));
+  });
+
+  afterAll(async () => {
+    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
+    await Promise.all(children.map((child) => child.stop()));
+    expect(unhandled).toEqual([]);
+    await server?.destroy();
+  });
+
+  it('probes = 1: exactly 1 call runs, 9,999 are refused, each transition reported once', async () => {
+    console.info(`postgres ${await stampede(children, 'stripe:create_customer', 1)}`);
+  });
+
+  it('probes = 3: exactly 3 calls run, 9,997 are refused, each transition reported once', async () => {
+    console.info(`postgres ${await stampede(children, 'twilio:make_call', 3)}`);
+  });
+});
