@@ -71,7 +71,15 @@ class StoreTimeoutError extends Error {
  */
 export class FailSafeStore implements BreakerStore {
   readonly #primary: BreakerStore;
-  readonly #fallback: MemoryStore;
+  #fallback: MemoryStore;
+  /**
+   * What the shared store last said of each breaker it refused: open until `retryAt`, or locked
+   * open. A breaker open in the shared store starts open in memory too, so an outage (or a
+   * store too slow to answer under a stampede) does not let every call through at once.
+   */
+  readonly #lastOpen = new Map<string, { readonly retryAt: number; readonly locked: boolean }>();
+  /** Breakers whose memory state was seeded from `#lastOpen` during this outage. */
+  readonly #seeded = new Set<string>();
   readonly #clock: Clock;
   readonly #timeout: number;
   readonly #retryInterval: number;
@@ -126,7 +134,7 @@ export class FailSafeStore implements BreakerStore {
     if (route === 'memory') return this.#deliver(this.#admitLocally(name, settings));
 
     return this.#attempt(() => this.#primary.admit(name, settings)).then(
-      (answer) => this.#withRecovery(answer, route),
+      (answer) => this.#withRecovery(this.#remember(name, answer), route),
       (error: unknown) => this.#withNotice(this.#admitLocally(name, settings), error),
     );
   }
@@ -145,7 +153,7 @@ export class FailSafeStore implements BreakerStore {
     if (route === 'memory') return this.#deliver(this.#fallback.record(name, settings, local));
 
     return this.#attempt(() => this.#primary.record(name, settings, outcome)).then(
-      (answer) => this.#withRecovery(answer, route),
+      (answer) => this.#withRecovery(this.#rememberRecord(name, settings, answer), route),
       (error: unknown) => this.#withNotice(this.#fallback.record(name, settings, local), error),
     );
   }
@@ -166,7 +174,52 @@ export class FailSafeStore implements BreakerStore {
     return this.#operate('names', () => this.#primary.names());
   }
 
+  /** Keeps what a shared admission says of an open breaker, for the memory fallback. */
+  #remember(name: string, answer: Admission): Admission {
+    if (!answer.admitted && answer.state === 'open') {
+      this.#lastOpen.set(name, {
+        retryAt: answer.retryAt ?? Number.POSITIVE_INFINITY,
+        locked: answer.locked === 'open',
+      });
+    } else if (answer.state === 'closed') {
+      this.#lastOpen.delete(name);
+    }
+
+    return answer;
+  }
+
+  #rememberRecord(name: string, settings: BreakerSettings, answer: RecordResult): RecordResult {
+    const transition = answer.transition;
+    if (transition?.to === 'open') {
+      this.#lastOpen.set(name, { retryAt: transition.at + settings.coolOff, locked: false });
+    } else if (transition?.to === 'closed') {
+      this.#lastOpen.delete(name);
+    }
+
+    return answer;
+  }
+
   #admitLocally(name: string, settings: BreakerSettings): Admission {
+    const last = this.#lastOpen.get(name);
+    if (last?.locked === true) {
+      return { state: 'open', admitted: false, probe: false, locked: 'open', recordSuccess: false };
+    }
+
+    if (last !== undefined && !this.#seeded.has(name)) {
+      // Open the memory breaker until the shared store's retryAt (at once half-open when that
+      // has passed): one failure under a threshold of 1 with the remaining cool-off. A breaker
+      // memory already moved on its own during this outage keeps its own state.
+      this.#seeded.add(name);
+      const coolOff = Math.max(0, Math.min(last.retryAt - this.#clock.now(), 2_147_483_647));
+      if ((this.#fallback.snapshot(name)?.ruleState ?? 'closed') === 'closed') {
+        this.#fallback.record(
+          name,
+          { ...settings, threshold: 1, errorRate: 0, window: 0, coolOff },
+          { kind: 'failure', probe: false },
+        );
+      }
+    }
+
     const answer = this.#fallback.admit(name, settings);
     if (answer.lease === undefined) return answer;
     return { ...answer, lease: localLease + answer.lease };
@@ -260,6 +313,9 @@ export class FailSafeStore implements BreakerStore {
     const downSince = this.#downSince ?? this.#clock.now();
     this.#downSince = undefined;
     this.#backOff = 0;
+    // The next outage starts from what the shared store says then, not from this one's memory.
+    this.#fallback = new MemoryStore({ clock: this.#clock });
+    this.#seeded.clear();
     if (this.#pendingNotice?.type === 'store-error') {
       this.#pendingNotice = undefined;
       return undefined;

@@ -70,18 +70,57 @@ async function stampede(children: readonly Child[], name: string, probes: number
   return `${processes * callsEach} calls, probes ${probes}: ran ${sum((burst) => burst.ran)}, refused ${sum((burst) => burst.refused)}, all answered within ${settledAfter - (retryAt + 20 - started)} ms of the cool-off's end`;
 }
 
-function fleet(env: Record<string, string>): Child[] {
+function fleet(env: Record<string, string>, timeout = '20000'): Child[] {
   return Array.from(
     { length: processes },
     (_, index) =>
       new Child(`fleet worker ${index}`, script('store-worker.mjs'), {
         ...env,
         CLIENT: index % 2 === 0 ? '5' : '6',
-        // Far above any answer time under this load, so no call is decided from memory.
-        TIMEOUT: '20000',
-        CONNECT_TIMEOUT: '20000',
+        // By default far above any answer time under this load, so no call is decided from memory.
+        TIMEOUT: timeout,
+        CONNECT_TIMEOUT: timeout,
       }),
   );
+}
+
+/**
+ * The same stampede with the default 500 ms store timeout, which the store cannot meet under
+ * this load: calls it does not answer in time are decided from memory, which starts from what
+ * the store last said (open until the same retryAt), so each process lets at most `probes`
+ * calls through of its own, and the store at most `probes` more.
+ */
+async function stampedeTooFast(children: readonly Child[], name: string): Promise<string> {
+  const probes = 1;
+  const breaker = { name, threshold: 2, coolOff: 1_000, probes };
+  const marks = children.map((child) => child.events.length);
+  const [first] = children as [Child];
+
+  expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
+  const tries = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
+  expect(tries.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'refused'));
+  const retryAt = tries[0]!.retryAt!;
+  const bursts = children.map((child) =>
+    child.ask<Burst>('burst', { breaker, at: retryAt + 20, calls: callsEach }),
+  );
+  await waitFor(
+    'every process to see its refused calls settle',
+    () => children.every((child, index) => eventCount(child, 'burst-settled', marks[index]) === 1),
+    60_000,
+  );
+  await Promise.all(children.map((child) => child.ask('release')));
+  const results = await Promise.all(bursts);
+  const ran = results.reduce((total, burst) => total + burst.ran, 0);
+  const failed = results.reduce((total, burst) => total + burst.failed, 0);
+  expect(results.flatMap((burst) => burst.broken)).toEqual([]);
+  expect(failed).toBe(0);
+  expect(ran).toBeGreaterThanOrEqual(1);
+  expect(ran).toBeLessThanOrEqual(processes * probes + probes);
+  const outages = children.reduce(
+    (total, child, index) => total + eventCount(child, 'store-error', marks[index]),
+    0,
+  );
+  return `${processes * callsEach} calls with a 500 ms store timeout: ran ${ran}, store outages reported ${outages}`;
 }
 
 describe.runIf(withRedis)('10,000 concurrent calls through Redis', () => {
@@ -136,3 +175,31 @@ describe.runIf(withPostgres)('10,000 concurrent calls through PostgreSQL', () =>
     console.info(`postgres ${await stampede(children, 'twilio:make_call', 3)}`);
   });
 });
+
+describe.runIf(withPostgres)(
+  '10,000 concurrent calls through a PostgreSQL too slow to answer',
+  () => {
+    let server: PostgresNode;
+    let children: Child[] = [];
+
+    beforeAll(async () => {
+      server = await startPostgresNear(55_500);
+      children = fleet(
+        { STORE: 'postgres', URL: server.url, TABLE: 'slow', POOL_SIZE: '10' },
+        '500',
+      );
+      await Promise.all(children.map((child) => child.ready));
+    });
+
+    afterAll(async () => {
+      const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
+      await Promise.all(children.map((child) => child.stop()));
+      expect(unhandled).toEqual([]);
+      await server?.destroy();
+    });
+
+    it('at most one probe per process and one through the store run, never the stampede', async () => {
+      console.info(`postgres ${await stampedeTooFast(children, 'stripe:get_customer')}`);
+    });
+  },
+);

@@ -222,6 +222,64 @@ describe('FailSafeStore', () => {
     expect(own.transition).toMatchObject({ from: 'half-open', to: 'closed' });
   });
 
+  it('keeps a breaker the shared store holds open, open in memory through an outage', async () => {
+    const { shared, clock, breaker, events } = setup();
+    const b = breaker('twilio:send_sms');
+    await b.run(fail).catch(() => 0);
+    await b.run(fail).catch(() => 0);
+    expect(await b.state()).toBe('open');
+    clock.advance(2_000);
+    shared.mode = 'down';
+
+    // Memory starts from what the shared store said: open until the same retryAt.
+    const refusal = (await b.run(() => 'sent').catch((error: unknown) => error)) as Error & {
+      retryAt: Date;
+    };
+    expect(refusal.name).toBe('CircuitOpenError');
+    expect(refusal.retryAt.getTime()).toBe(clock.now() + 3_000);
+    clock.advance(3_000);
+    let ran = 0;
+    let refused = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stampede = Array.from({ length: 50 }, () =>
+      b
+        .run(async () => {
+          ran += 1;
+          await gate;
+          return 'sent';
+        })
+        .catch(() => {
+          refused += 1;
+          return 'refused';
+        }),
+    );
+    while (ran + refused < 50) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all(stampede);
+    expect(ran).toBe(1);
+    expect(refused).toBe(49);
+    expect(events.filter((event) => event.type === 'store-error')).toHaveLength(1);
+  });
+
+  it('keeps honouring a lock open the shared store showed, through an outage', async () => {
+    const { shared, breaker } = setup();
+    const b = breaker('stripe:create_checkout_session');
+    await b.lock('open');
+    await expect(b.run(() => 'x')).rejects.toMatchObject({ locked: true });
+    shared.mode = 'down';
+    let ran = false;
+    await expect(
+      b.run(() => {
+        ran = true;
+        return 'x';
+      }),
+    ).rejects.toMatchObject({ locked: true });
+    expect(ran).toBe(false);
+  });
+
   it('refuses locks, unlocks and listings while down, so no lock is silently lost', async () => {
     const { shared, store } = setup();
     shared.mode = 'down';
