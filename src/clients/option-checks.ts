@@ -40,6 +40,21 @@ export function checkText(option: string, value: unknown, max: number): string {
   return value;
 }
 
+/**
+ * Checks a value sent as an HTTP header: printable ASCII without surrounding spaces, so `fetch`
+ * never refuses it later, after the breaker has counted the call.
+ */
+export function checkHeaderText(option: string, value: unknown, max: number): string {
+  const text = checkText(option, value, max);
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(text)) {
+    throw new RangeError(
+      `${option} must be printable ASCII with no surrounding spaces, received ${show(text)}`,
+    );
+  }
+
+  return text;
+}
+
 /** Checks a phone number in E.164 form, e.g. `+14155550100`. */
 export function checkPhoneNumber(option: string, value: unknown): string {
   if (typeof value !== 'string') {
@@ -69,4 +84,17 @@ function kindOf(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/**
+ * Checks that a value can be sent as a JSON body (no BigInt, no cycle, no throwing `toJSON`), so
+ * the request never fails later inside the breaker, after the call was counted.
+ */
+export function checkJsonBody(option: string, value: unknown): void {
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n', 1)[0] : 'not encodable';
+    throw new TypeError(`${option} must be encodable as JSON: ${reason ?? 'not encodable'}`);
+  }
 }

@@ -6,7 +6,7 @@ import type { CommonClientOptions } from '../http/client-options.js';
 import { pathSegment } from '../http/path-segment.js';
 import { checkOptions, checkSignal, show } from '../validation.js';
 import { EnvironmentReader, stripeKeyCheck, urlCheck, type Environment } from './env.js';
-import { checkSecret, checkText, checkUrl } from './option-checks.js';
+import { checkHeaderText, checkSecret, checkText, checkUrl } from './option-checks.js';
 import type {
   CreateCheckoutSessionOptions,
   CreateCustomerOptions,
@@ -88,7 +88,7 @@ export class StripeClient extends ApiClient {
       options,
     ) as unknown as StripeClientOptions;
     const key = checkSecret('secretKey', secretKey, stripeKeyCheck);
-    const version = checkText('apiVersion', apiVersion ?? stripeApiVersion, 100);
+    const version = checkHeaderText('apiVersion', apiVersion ?? stripeApiVersion, 100);
     super({
       ...common,
       vendor: 'stripe',
@@ -301,7 +301,7 @@ function readShouldRetry(headers: Headers): boolean | undefined {
 
 function checkIdempotencyKey(value: unknown): string {
   if (value === undefined) return randomUUID();
-  return checkText('idempotencyKey', value, 255);
+  return checkHeaderText('idempotencyKey', value, 255);
 }
 
 function checkEmail(option: string, value: unknown): string {

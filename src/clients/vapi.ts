@@ -5,7 +5,7 @@ import type { CommonClientOptions } from '../http/client-options.js';
 import { checkId, pathSegment } from '../http/path-segment.js';
 import { checkOptions, checkSignal } from '../validation.js';
 import { EnvironmentReader, secretCheck, uuidCheck, type Environment } from './env.js';
-import { checkObject, checkPhoneNumber, checkSecret } from './option-checks.js';
+import { checkJsonBody, checkObject, checkPhoneNumber, checkSecret } from './option-checks.js';
 import type {
   CreateAssistantOptions,
   DeleteAssistantOptions,
@@ -101,6 +101,7 @@ export class VapiClient extends ApiClient {
   async createAssistant(options: CreateAssistantOptions): Promise<VapiAssistant> {
     const args = checkOptions('options', options);
     const config = checkObject('config', args['config']);
+    checkJsonBody('config', config);
     const request: ApiRequest = {
       method: 'POST',
       path: '/assistant',
@@ -119,6 +120,7 @@ export class VapiClient extends ApiClient {
     const args = checkOptions('options', options);
     const id = pathSegment('assistantId', args['assistantId']);
     const config = checkObject('config', args['config']);
+    checkJsonBody('config', config);
     const request: ApiRequest = {
       method: 'PATCH',
       path: `/assistant/${id}`,
