@@ -87,6 +87,13 @@ export class RedisScriptStore implements BreakerStore {
     this.#refusals = options.refusals;
     this.#takeSuccesses = options.takeSuccesses;
     this.#heldSuccesses = options.heldSuccesses;
+    // Learn of the first connection from the client itself, not only from a call made while it
+    // is ready: a call made while connecting must not leave the store believing it never was.
+    if (this.#client.status === 'ready') this.#connected = true;
+    else
+      this.#client.once?.('ready', () => {
+        this.#connected = true;
+      });
   }
 
   async admit(name: string, settings: BreakerSettings): Promise<Admission> {
@@ -139,13 +146,13 @@ export class RedisScriptStore implements BreakerStore {
   }
 
   async lock(name: string, state: 'open' | 'closed'): Promise<void> {
-    this.#checkConnection();
+    this.#checkConnection(true);
     const keys = breakerKeys(this.#prefix, name);
     await Promise.all([this.#client.set(keys.lock, state), this.#list(name, 'lock')]);
   }
 
   async unlock(name: string): Promise<void> {
-    this.#checkConnection();
+    this.#checkConnection(true);
     const keys = breakerKeys(this.#prefix, name);
     await Promise.all([this.#client.del(keys.lock), this.#list(name, 'unlock')]);
   }
@@ -225,16 +232,17 @@ export class RedisScriptStore implements BreakerStore {
   /**
    * Throws unless commands would go straight to the server. Before the client is first ready they
    * may wait for it (the fail-safe's timeout bounds the wait); once it was ready, a lost
-   * connection fails the operation at once rather than queueing it to run late.
+   * connection fails the operation at once rather than queueing it to run late. An operator's
+   * write (`strict`) is never queued: a lock refused with an error must not land later.
    */
-  #checkConnection(): void {
+  #checkConnection(strict = false): void {
     const status = this.#client.status;
     if (status === 'ready') {
       this.#connected = true;
       return;
     }
 
-    if (this.#connected || status === 'end') throw new RedisNotReadyError(status);
+    if (strict || this.#connected || status === 'end') throw new RedisNotReadyError(status);
   }
 
   /**

@@ -7,6 +7,8 @@ export interface RedisCommands {
   evalsha(sha: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
   set(key: string, value: string): Promise<unknown>;
+  /** Subscribes to the client's events; used to learn when it first becomes ready. */
+  once?(event: 'ready', listener: () => void): unknown;
   del(key: string): Promise<unknown>;
 }
 
