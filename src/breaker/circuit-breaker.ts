@@ -58,6 +58,8 @@ export class CircuitBreaker {
   readonly #isFailure: ((error: unknown) => boolean) | undefined;
   readonly #tracked: readonly ErrorClass[] | undefined;
   readonly #skipped: readonly ErrorClass[];
+  /** The hot path's failure handler, made once per breaker rather than once per call. */
+  readonly #onPlainFailure: (error: unknown) => Promise<never>;
 
   /**
    * @throws {TypeError | RangeError} when the name or an option is invalid; the message names it
@@ -68,11 +70,14 @@ export class CircuitBreaker {
     const resolved = resolveBreakerOptions(options);
     this.settings = resolved.settings;
     this.#store = resolved.store ?? defaultStore();
-    this.#notifiers = resolved.notifiers;
+    // Why: most breakers have no notifiers and skip no errors; sharing one empty list between
+    // them keeps an idle breaker small.
+    this.#notifiers = resolved.notifiers.length === 0 ? none : resolved.notifiers;
     this.#clock = resolved.clock ?? systemClock;
     this.#isFailure = resolved.isFailure;
     this.#tracked = resolved.trackedErrors;
-    this.#skipped = resolved.skippedErrors;
+    this.#skipped = resolved.skippedErrors.length === 0 ? none : resolved.skippedErrors;
+    this.#onPlainFailure = this.#failPlain.bind(this);
   }
 
   /** The store this breaker keeps its state in. */
@@ -152,6 +157,8 @@ export class CircuitBreaker {
     });
   }
 
+  // Why each branch has its own method: this dispatch then stays small enough for the JIT to
+  // inline it, with `#runPlain`, into `run`.
   #afterAdmission<T, F>(
     admission: Admission,
     fn: (context: CallContext) => T | PromiseLike<T>,
@@ -161,20 +168,73 @@ export class CircuitBreaker {
     if (admission.notice !== undefined) this.#reportNotice(admission.notice);
     if (admission.transition !== undefined) this.#reportTransition(admission.transition);
 
-    if (!admission.admitted) {
-      const retryAt = admission.retryAt === undefined ? undefined : new Date(admission.retryAt);
-      const refusal = CircuitOpenError.refusal(
-        this.name,
-        retryAt,
-        admission.state === 'half-open' ? 'half-open' : 'open',
-        admission.locked === 'open',
-      );
-      this.#reportCall('refused', fallback !== undefined, 0);
-      if (fallback === undefined) return Promise.reject(refusal);
-      return this.#fallBack(fallback, refusal);
+    if (!admission.admitted) return this.#refuse(admission, fallback);
+    if (
+      fallback === undefined &&
+      signal === undefined &&
+      this.#notifiers.length === 0 &&
+      !admission.recordSuccess &&
+      !admission.probe &&
+      admission.lease === undefined
+    ) {
+      return this.#runPlain(fn);
     }
 
+    return this.#runGuarded(admission, fn, fallback, signal);
+  }
+
+  #refuse<F>(admission: Admission, fallback: RunOptions<F>['fallback']): Promise<F> {
+    const retryAt = admission.retryAt === undefined ? undefined : new Date(admission.retryAt);
+    const refusal = CircuitOpenError.refusal(
+      this.name,
+      retryAt,
+      admission.state === 'half-open' ? 'half-open' : 'open',
+      admission.locked === 'open',
+    );
+    this.#reportCall('refused', fallback !== undefined, 0);
+    if (fallback === undefined) return rejectSoon(refusal);
+    return this.#fallBack(fallback, refusal);
+  }
+
+  /**
+   * The hot path: a closed breaker with nothing counted, no fallback, no signal and no notifiers.
+   * Why: a success then needs no store write and no event, so the call's own promise is chained
+   * once, with a failure handler made once per breaker instead of two closures per call; that
+   * keeps a guarded call to one promise and one tick beyond `fn` itself.
+   */
+  #runPlain<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T> {
+    let value: T | PromiseLike<T>;
+    try {
+      value = fn({ signal: undefined });
+    } catch (error) {
+      return this.#onPlainFailure(error);
+    }
+
+    // Only a native promise can be chained as is; `Promise.resolve` adopts anything else.
+    if (value instanceof Promise && value.constructor === Promise) {
+      return (value as Promise<T>).then(undefined, this.#onPlainFailure);
+    }
+
+    return Promise.resolve(value).then(undefined, this.#onPlainFailure);
+  }
+
+  #failPlain(error: unknown): Promise<never> {
+    return this.#failed(plainAdmission, error, undefined, undefined, 0);
+  }
+
+  #runGuarded<T, F>(
+    admission: Admission,
+    fn: (context: CallContext) => T | PromiseLike<T>,
+    fallback: RunOptions<F>['fallback'],
+    signal: AbortSignal | undefined,
+  ): Promise<T | F> {
     const started = this.#notifiers.length === 0 ? 0 : this.#clock.now();
+    // The caller may have aborted while a shared store was deciding: the call must not run,
+    // and a probe slot it claimed is handed back.
+    if (signal?.aborted === true) {
+      return this.#failed(admission, signal.reason, fallback, signal, started);
+    }
+
     let pending: PromiseLike<T>;
     try {
       const value = fn({ signal });
@@ -362,6 +422,33 @@ export class CircuitBreaker {
       }
     }
   }
+}
+
+/** What the hot path hands to the failure path: admitted closed, nothing to record on success. */
+const plainAdmission: Admission = Object.freeze({
+  state: 'closed',
+  admitted: true,
+  probe: false,
+  recordSuccess: false,
+});
+
+const none: readonly never[] = Object.freeze([]);
+
+const settled = Promise.resolve();
+
+/**
+ * A promise that rejects with `reason` one microtask from now. Why not `Promise.reject`: Node
+ * records every promise rejected while nothing handles it yet, and strikes it off again when the
+ * caller's `await` attaches a moment later; that bookkeeping cost more than the rest of a refusal.
+ * By the time this promise rejects, the caller is already waiting on it. Left unhandled, it is
+ * still reported as an unhandled rejection, as before.
+ */
+function rejectSoon<T>(reason: unknown): Promise<T> {
+  return new Promise<T>((_resolve, reject) => {
+    void settled.then(() => {
+      reject(reason);
+    });
+  });
 }
 
 function ignore(): void {

@@ -54,12 +54,11 @@ export class CircuitOpenError extends BreakwaterError {
     state: 'open' | 'half-open',
     locked: boolean,
   ): CircuitOpenError {
-    const error = Object.create(CircuitOpenError.prototype) as CircuitOpenError;
-    assignFields(error, breaker, retryAt, state, locked);
-    return error;
+    return new (Refusal as unknown as RefusalConstructor)(breaker, retryAt, state, locked);
   }
 
   static {
+    Refusal.prototype = this.prototype;
     const proto = this.prototype as unknown as Record<PropertyKey, unknown>;
     Object.defineProperty(proto, 'name', { value: 'CircuitOpenError', writable: true });
     Object.defineProperty(proto, 'code', { value: 'ERR_CIRCUIT_OPEN', writable: true });
@@ -80,6 +79,30 @@ export class CircuitOpenError extends BreakwaterError {
       },
     });
   }
+}
+
+type RefusalConstructor = new (
+  breaker: string,
+  retryAt: Date | undefined,
+  state: 'open' | 'half-open',
+  locked: boolean,
+) => CircuitOpenError;
+
+/**
+ * Builds refusals: objects whose prototype is `CircuitOpenError.prototype`, made without running
+ * `Error`'s constructor. Why a plain constructor function rather than `Object.create(prototype)`:
+ * V8 holds the shape of `Object.create` objects only while one of them is alive, so after every
+ * garbage collection the compiled refusal path was thrown away and compiled again; a constructor
+ * keeps its shape for good, and its instances get their four fields in place.
+ */
+function Refusal(
+  this: CircuitOpenError,
+  breaker: string,
+  retryAt: Date | undefined,
+  state: 'open' | 'half-open',
+  locked: boolean,
+): void {
+  assignFields(this, breaker, retryAt, state, locked);
 }
 
 function assignFields(

@@ -97,6 +97,13 @@ export class MemoryStore implements BreakerStore {
   readonly #entries = new Map<string, Entry>();
   readonly #clock: Clock;
   #nextLease = 0;
+  /**
+   * The entry used last, and its name. Why: calls come in bursts through one breaker, and on the
+   * hot path the map lookup was about 40% of the store's cost; entries are never removed, so the
+   * remembered one is always current.
+   */
+  #lastName: string | undefined;
+  #lastEntry: Entry | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -104,7 +111,8 @@ export class MemoryStore implements BreakerStore {
 
   admit(name: string, settings: BreakerSettings): Admission {
     const entry = this.#entry(name);
-    entry.settings = settings;
+    // Why the comparison: writing the same reference on every call is a needless store.
+    if (entry.settings !== settings) entry.settings = settings;
     if (entry.locked === 'open') return refuseLockedOpen;
     if (entry.locked === 'closed') return admitLockedClosed;
 
@@ -227,6 +235,8 @@ export class MemoryStore implements BreakerStore {
   }
 
   #entry(name: string): Entry {
+    if (name === this.#lastName && this.#lastEntry !== undefined) return this.#lastEntry;
+
     let entry = this.#entries.get(name);
     if (entry === undefined) {
       entry = {
@@ -245,6 +255,8 @@ export class MemoryStore implements BreakerStore {
       this.#entries.set(name, entry);
     }
 
+    this.#lastName = name;
+    this.#lastEntry = entry;
     return entry;
   }
 

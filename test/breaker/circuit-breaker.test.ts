@@ -6,6 +6,7 @@ import {
   isBreakwaterError,
   isCircuitOpenError,
   type BreakerEvent,
+  type BreakerStore,
   type CircuitBreakerOptions,
 } from 'breakwater';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -209,6 +210,47 @@ describe('CircuitBreaker', () => {
     expect(
       events.filter((e) => e.type === 'call').map((e) => e.type === 'call' && e.outcome),
     ).toEqual(['failure', 'cancelled', 'success']);
+  });
+
+  it('does not run a call aborted while an asynchronous store decides, and frees its probe slot', async () => {
+    const clock = new FakeClock();
+    const memory = new MemoryStore({ clock });
+    let release!: () => void;
+    const slow: BreakerStore = {
+      admit: async (name, settings) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return memory.admit(name, settings);
+      },
+      record: (name, settings, outcome) => memory.record(name, settings, outcome),
+      lock: (name, state) => memory.lock(name, state),
+      unlock: (name) => memory.unlock(name),
+      snapshot: (name) => memory.snapshot(name),
+      names: () => memory.names(),
+    };
+    const breaker = new CircuitBreaker('vapi:start_call', {
+      threshold: 1,
+      coolOff: 1_000,
+      store: slow,
+    });
+    memory.admit(breaker.name, breaker.settings);
+    memory.record(breaker.name, breaker.settings, { kind: 'failure', probe: false });
+    clock.advance(1_000);
+
+    const controller = new AbortController();
+    const fn = vi.fn(() => 'called');
+    const running = breaker.run(fn, { signal: controller.signal });
+    await Promise.resolve();
+    controller.abort(new Error('caller left'));
+    release();
+    await expect(running).rejects.toThrow('caller left');
+    expect(fn).not.toHaveBeenCalled();
+    // The probe slot the admission claimed was handed back.
+    expect(memory.admit(breaker.name, breaker.settings)).toMatchObject({
+      admitted: true,
+      probe: true,
+    });
   });
 
   it('shares state between breakers of one name through the process-wide default store', async () => {
