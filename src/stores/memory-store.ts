@@ -1,5 +1,12 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { BreakerState } from '../breaker/events.js';
+import {
+  admitClosed,
+  admitClosedRecording,
+  admitLockedClosed,
+  nothing,
+  refuseLockedOpen,
+} from './admissions.js';
 import type {
   Admission,
   BreakerSettings,
@@ -51,34 +58,6 @@ interface Entry {
   changedAt: number | undefined;
   settings: BreakerSettings | undefined;
 }
-
-const admitClosed: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: false,
-});
-const admitClosedRecording: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  recordSuccess: true,
-});
-const admitLockedClosed: Admission = Object.freeze({
-  state: 'closed',
-  admitted: true,
-  probe: false,
-  locked: 'closed',
-  recordSuccess: true,
-});
-const refuseLockedOpen: Admission = Object.freeze({
-  state: 'open',
-  admitted: false,
-  probe: false,
-  locked: 'open',
-  recordSuccess: false,
-});
-const nothing: RecordResult = Object.freeze({});
 
 /**
  * Keeps breaker state in this process's memory: the default store. It answers synchronously, so
