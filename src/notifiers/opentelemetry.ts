@@ -5,9 +5,16 @@
  * @packageDocumentation
  */
 import type { Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { BreakerEvent, BreakerState, Notifier } from '../breaker/events.js';
+import type { BreakerEvent, Notifier } from '../breaker/events.js';
 import type { BreakerStore } from '../stores/store.js';
 import { checkOptions, show } from '../validation.js';
+import {
+  BreakerStates,
+  checkMetricOptions,
+  durationBuckets,
+  gaugeStates,
+  readStoreStates,
+} from './breaker-states.js';
 
 /** Options of {@link opentelemetryNotifier}. */
 export interface OpenTelemetryNotifierOptions {
@@ -34,15 +41,8 @@ export interface OpenTelemetryNotifierOptions {
 /** The defaults of {@link OpenTelemetryNotifierOptions}. */
 export const opentelemetryDefaults = Object.freeze({
   prefix: 'breakwater.',
-  buckets: Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+  buckets: durationBuckets,
 });
-
-const states: readonly BreakerState[] = ['closed', 'open', 'half-open'];
-
-interface Tracked {
-  rule: BreakerState;
-  locked: 'open' | 'closed' | undefined;
-}
 
 /**
  * A notifier that records breakers' events through an OpenTelemetry meter, with the same
@@ -84,19 +84,7 @@ export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): No
     throw new TypeError(`prefix must be a valid instrument name prefix, received ${show(prefix)}`);
   }
 
-  const buckets = checked['buckets'] ?? opentelemetryDefaults.buckets;
-  if (
-    !Array.isArray(buckets) ||
-    buckets.length === 0 ||
-    !buckets.every((bucket) => typeof bucket === 'number' && bucket > 0)
-  ) {
-    throw new TypeError(`buckets must be an array of positive numbers, received ${show(buckets)}`);
-  }
-
-  const store = checked['store'] as BreakerStore | undefined;
-  if (store !== undefined && (typeof store !== 'object' || typeof store.names !== 'function')) {
-    throw new TypeError(`store must be a breaker store, received ${show(store)}`);
-  }
+  const { buckets, store } = checkMetricOptions(checked, opentelemetryDefaults.buckets);
 
   const calls: Counter = meter.createCounter(`${prefix}calls`, {
     description:
@@ -110,7 +98,7 @@ export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): No
   const durations: Histogram = meter.createHistogram(`${prefix}call.duration`, {
     description: 'Duration of guarded calls that ran (successes and failures).',
     unit: 's',
-    advice: { explicitBucketBoundaries: [...(buckets as number[])] },
+    advice: { explicitBucketBoundaries: buckets },
   });
   const storeErrors: Counter = meter.createCounter(`${prefix}store.errors`, {
     description: 'Outages of a shared breaker store met by this process.',
@@ -121,53 +109,20 @@ export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): No
       'Breaker state: 1 for the state it is in (a lock shows as the locked state), 0 for the others.',
   });
 
-  const tracked = new Map<string, Tracked>();
+  const tracked = new BreakerStates();
 
-  function observeAll(result: ObservableResult, current: Iterable<[string, BreakerState]>): void {
+  gauge.addCallback(async (result: ObservableResult) => {
+    const current = store === undefined ? tracked.entries() : await readStoreStates(store);
     for (const [breaker, state] of current) {
-      for (const candidate of states) {
+      for (const candidate of gaugeStates) {
         result.observe(candidate === state ? 1 : 0, { breaker, state: candidate });
       }
     }
-  }
-
-  gauge.addCallback(async (result) => {
-    if (store === undefined) {
-      observeAll(
-        result,
-        [...tracked].map(
-          ([name, entry]) => [name, entry.locked ?? entry.rule] as [string, BreakerState],
-        ),
-      );
-      return;
-    }
-
-    try {
-      const names = await store.names();
-      const snapshots = await Promise.all(names.map(async (name) => store.snapshot(name)));
-      observeAll(
-        result,
-        snapshots.flatMap((snapshot) =>
-          snapshot === undefined ? [] : [[snapshot.name, snapshot.state] as [string, BreakerState]],
-        ),
-      );
-    } catch {
-      // A store that does not answer reports nothing this time; its outage shows in store.errors.
-    }
   });
-
-  function follow(breaker: string, change: (entry: Tracked) => void): void {
-    let entry = tracked.get(breaker);
-    if (entry === undefined) {
-      entry = { rule: 'closed', locked: undefined };
-      tracked.set(breaker, entry);
-    }
-
-    change(entry);
-  }
 
   return {
     notify(event: BreakerEvent): void {
+      tracked.apply(event);
       switch (event.type) {
         case 'call':
           calls.add(1, { breaker: event.breaker, outcome: event.outcome });
@@ -175,21 +130,9 @@ export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): No
           if (event.outcome === 'success' || event.outcome === 'failure') {
             durations.record(event.duration / 1000, { breaker: event.breaker });
           }
-
-          follow(event.breaker, (entry) => {
-            if (event.outcome === 'refused' && entry.rule === 'closed') entry.rule = 'open';
-          });
           break;
         case 'transition':
           transitions.add(1, { breaker: event.breaker, from: event.from, to: event.to });
-          follow(event.breaker, (entry) => {
-            entry.rule = event.to;
-          });
-          break;
-        case 'lock':
-          follow(event.breaker, (entry) => {
-            entry.locked = event.state;
-          });
           break;
         case 'store-error':
           storeErrors.add(1, { store: event.store });

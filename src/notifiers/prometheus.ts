@@ -8,6 +8,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { BreakerEvent, BreakerState, Notifier } from '../breaker/events.js';
 import type { BreakerStore } from '../stores/store.js';
 import { checkOptions, show } from '../validation.js';
+import {
+  BreakerStates,
+  checkMetricOptions,
+  durationBuckets,
+  gaugeStates,
+  readStoreStates,
+} from './breaker-states.js';
 
 /** Options of {@link prometheusNotifier}. */
 export interface PrometheusNotifierOptions {
@@ -34,15 +41,8 @@ export interface PrometheusNotifierOptions {
 /** The defaults of {@link PrometheusNotifierOptions}. */
 export const prometheusDefaults = Object.freeze({
   prefix: 'breakwater_',
-  buckets: Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+  buckets: durationBuckets,
 });
-
-const states: readonly BreakerState[] = ['closed', 'open', 'half-open'];
-
-interface Tracked {
-  rule: BreakerState;
-  locked: 'open' | 'closed' | undefined;
-}
 
 /**
  * A notifier that exports breakers' events as Prometheus metrics:
@@ -84,21 +84,8 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     throw new TypeError(`prefix must be a valid metric name prefix, received ${show(prefix)}`);
   }
 
-  const buckets = checked['buckets'] ?? prometheusDefaults.buckets;
-  if (
-    !Array.isArray(buckets) ||
-    buckets.length === 0 ||
-    !buckets.every((bucket) => typeof bucket === 'number' && bucket > 0)
-  ) {
-    throw new TypeError(`buckets must be an array of positive numbers, received ${show(buckets)}`);
-  }
-
-  const store = checked['store'] as BreakerStore | undefined;
-  if (store !== undefined && (typeof store !== 'object' || typeof store.names !== 'function')) {
-    throw new TypeError(`store must be a breaker store, received ${show(store)}`);
-  }
-
-  const tracked = new Map<string, Tracked>();
+  const { buckets, store } = checkMetricOptions(checked, prometheusDefaults.buckets);
+  const tracked = new BreakerStates();
   const registers = [registry];
   const reuse = <T>(name: string, make: () => T): T =>
     (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -141,7 +128,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
         name: `${prefix}call_duration_seconds`,
         help: 'Duration of guarded calls that ran (successes and failures), in seconds.',
         labelNames: ['breaker'] as const,
-        buckets: [...(buckets as number[])],
+        buckets,
         registers,
       }),
   );
@@ -161,32 +148,14 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
   const durationChildren = new Map<string, Histogram.Internal<'breaker'>>();
 
   function setState(breaker: string, state: BreakerState): void {
-    for (const candidate of states) {
+    for (const candidate of gaugeStates) {
       stateGauge.set({ breaker, state: candidate }, candidate === state ? 1 : 0);
     }
   }
 
+  // A store that does not answer keeps the last values; its outage shows in store_errors.
   async function readStates(from: BreakerStore): Promise<void> {
-    try {
-      const names = await from.names();
-      const snapshots = await Promise.all(names.map(async (name) => from.snapshot(name)));
-      for (const snapshot of snapshots) {
-        if (snapshot !== undefined) setState(snapshot.name, snapshot.state);
-      }
-    } catch {
-      // A store that does not answer keeps the last values; its outage shows in store_errors.
-    }
-  }
-
-  function follow(breaker: string, change: (entry: Tracked) => void): void {
-    let entry = tracked.get(breaker);
-    const known = entry !== undefined;
-    entry ??= { rule: 'closed', locked: undefined };
-    tracked.set(breaker, entry);
-    const before = entry.locked ?? entry.rule;
-    change(entry);
-    const after = entry.locked ?? entry.rule;
-    if (store === undefined && (!known || before !== after)) setState(breaker, after);
+    for (const [name, state] of await readStoreStates(from)) setState(name, state);
   }
 
   function countCall(breaker: string, outcome: string): void {
@@ -202,6 +171,8 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
 
   return {
     notify(event: BreakerEvent): void {
+      const changed = tracked.apply(event);
+      if (changed !== undefined && store === undefined) setState(event.breaker, changed);
       switch (event.type) {
         case 'call': {
           countCall(event.breaker, event.outcome);
@@ -215,23 +186,10 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
 
             child.observe(event.duration / 1000);
           }
-
-          // A refusal from a breaker this process has not seen change means another opened it.
-          follow(event.breaker, (entry) => {
-            if (event.outcome === 'refused' && entry.rule === 'closed') entry.rule = 'open';
-          });
           break;
         }
         case 'transition':
           transitions.inc({ breaker: event.breaker, from: event.from, to: event.to });
-          follow(event.breaker, (entry) => {
-            entry.rule = event.to;
-          });
-          break;
-        case 'lock':
-          follow(event.breaker, (entry) => {
-            entry.locked = event.state;
-          });
           break;
         case 'store-error':
           storeErrors.inc({ store: event.store });
