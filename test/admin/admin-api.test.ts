@@ -23,7 +23,11 @@ describe('admin JSON API', () => {
     return { response, text, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
   };
   const post = async (path: string, body?: string, headers: Record<string, string> = json) => {
-    const response = await fetch(admin.origin + path, { method: 'POST', headers, body });
+    const response = await fetch(admin.origin + path, {
+      method: 'POST',
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await response.text();
     seen.push(text, JSON.stringify([...response.headers]));
     return { response, text, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
