@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Child, script } from './helpers/child.js';
 import {
   eventCount,
+  stopFleet,
   transitionsOf,
-  unhandledIn,
+  tripEverywhere,
   type Attempt,
   type Burst,
 } from './helpers/fleet.js';
-import { postgresBinaries, startPostgresNear, type PostgresNode } from './helpers/postgres-node.js';
-import { redisInstalled, startRedisNear, type RedisNode } from './helpers/redis-nodes.js';
+import { postgresBinaries, startPostgresNear } from './helpers/postgres-node.js';
+import { redisInstalled, startRedisNear } from './helpers/redis-nodes.js';
 import { waitFor } from './helpers/wait.js';
 
 const withRedis = await redisInstalled();
@@ -24,31 +25,39 @@ const withPostgres = (await postgresBinaries()) !== undefined;
 const processes = 4;
 const callsEach = 2_500;
 
-/** Runs the scenario on a fleet: trip, wait for the cool-off, 10,000 calls at once. */
-async function stampede(children: readonly Child[], name: string, probes: number): Promise<string> {
-  const coolOff = 1_000;
-  const breaker = { name, threshold: 2, coolOff, probes };
-  const marks = children.map((child) => child.events.length);
-  const [first] = children as [Child];
-
-  expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
-  const tries = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
-  expect(tries.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'refused'));
-  const retryAt = tries[0]!.retryAt!;
-  expect(tries.every((attempt) => attempt.retryAt === retryAt)).toBe(true);
-
-  const started = Date.now();
+/**
+ * `callsEach` calls on `breaker` from every process at once at `at`; once every process has seen
+ * its refused calls settle (the time of which is returned), the calls that ran are released.
+ */
+async function burstAt(
+  children: readonly Child[],
+  breaker: Readonly<Record<string, unknown>>,
+  at: number,
+  marks: readonly number[],
+): Promise<{ results: Burst[]; settledAt: number }> {
   const bursts = children.map((child) =>
-    child.ask<Burst>('burst', { breaker, at: retryAt + 20, calls: callsEach }),
+    child.ask<Burst>('burst', { breaker, at, calls: callsEach }),
   );
   await waitFor(
     'every process to see its refused calls settle',
     () => children.every((child, index) => eventCount(child, 'burst-settled', marks[index]) === 1),
     60_000,
   );
-  const settledAfter = Date.now() - started;
+  const settledAt = Date.now();
   await Promise.all(children.map((child) => child.ask('release')));
-  const results = await Promise.all(bursts);
+  return { results: await Promise.all(bursts), settledAt };
+}
+
+/** Runs the scenario on a fleet: trip, wait for the cool-off, 10,000 calls at once. */
+async function stampede(children: readonly Child[], name: string, probes: number): Promise<string> {
+  const coolOff = 1_000;
+  const breaker = { name, threshold: 2, coolOff, probes };
+  const marks = children.map((child) => child.events.length);
+
+  const retryAt = (await tripEverywhere(children, breaker))!;
+  const started = Date.now();
+  const { results, settledAt } = await burstAt(children, breaker, retryAt + 20, marks);
+  const settledAfter = settledAt - started;
 
   const sum = (pick: (burst: Burst) => number): number =>
     results.reduce((total, burst) => total + pick(burst), 0);
@@ -70,18 +79,43 @@ async function stampede(children: readonly Child[], name: string, probes: number
   return `${processes * callsEach} calls, probes ${probes}: ran ${sum((burst) => burst.ran)}, refused ${sum((burst) => burst.refused)}, all answered within ${settledAfter - (retryAt + 20 - started)} ms of the cool-off's end`;
 }
 
-function fleet(env: Record<string, string>, timeout = '20000'): Child[] {
-  return Array.from(
-    { length: processes },
-    (_, index) =>
-      new Child(`fleet worker ${index}`, script('store-worker.mjs'), {
-        ...env,
-        CLIENT: index % 2 === 0 ? '5' : '6',
-        // By default far above any answer time under this load, so no call is decided from memory.
-        TIMEOUT: timeout,
-        CONNECT_TIMEOUT: timeout,
-      }),
-  );
+/** A store server a fleet runs through: the settings its workers take, and how to stop it. */
+interface FleetStore {
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Before the tests, starts a store server with `start` and `processes` store-worker.mjs children
+ * on it; after them, stops the children, then the server. Returns the children (once started).
+ */
+function fleetThrough(start: () => Promise<FleetStore>, timeout = '20000'): () => Child[] {
+  let store: FleetStore | undefined;
+  let children: Child[] = [];
+
+  beforeAll(async () => {
+    store = await start();
+    const { env } = store;
+    children = Array.from(
+      { length: processes },
+      (_, index) =>
+        new Child(`fleet worker ${index}`, script('store-worker.mjs'), {
+          ...env,
+          CLIENT: index % 2 === 0 ? '5' : '6',
+          // By default far above any answer time under this load, so no call is decided from memory.
+          TIMEOUT: timeout,
+          CONNECT_TIMEOUT: timeout,
+        }),
+    );
+    await Promise.all(children.map((child) => child.ready));
+  });
+
+  afterAll(async () => {
+    await stopFleet(children);
+    await store?.stop();
+  });
+
+  return () => children;
 }
 
 /**
@@ -94,22 +128,9 @@ async function stampedeTooFast(children: readonly Child[], name: string): Promis
   const probes = 1;
   const breaker = { name, threshold: 2, coolOff: 1_000, probes };
   const marks = children.map((child) => child.events.length);
-  const [first] = children as [Child];
 
-  expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
-  const tries = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
-  expect(tries.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'refused'));
-  const retryAt = tries[0]!.retryAt!;
-  const bursts = children.map((child) =>
-    child.ask<Burst>('burst', { breaker, at: retryAt + 20, calls: callsEach }),
-  );
-  await waitFor(
-    'every process to see its refused calls settle',
-    () => children.every((child, index) => eventCount(child, 'burst-settled', marks[index]) === 1),
-    60_000,
-  );
-  await Promise.all(children.map((child) => child.ask('release')));
-  const results = await Promise.all(bursts);
+  const retryAt = (await tripEverywhere(children, breaker))!;
+  const { results } = await burstAt(children, breaker, retryAt + 20, marks);
   const ran = results.reduce((total, burst) => total + burst.ran, 0);
   const failed = results.reduce((total, burst) => total + burst.failed, 0);
   expect(results.flatMap((burst) => burst.broken)).toEqual([]);
@@ -124,82 +145,55 @@ async function stampedeTooFast(children: readonly Child[], name: string): Promis
 }
 
 describe.runIf(withRedis)('10,000 concurrent calls through Redis', () => {
-  let redis: RedisNode;
-  let children: Child[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedisNear(7400);
-    children = fleet({ STORE: 'redis', URL: redis.url, PREFIX: 'stampede' });
-    await Promise.all(children.map((child) => child.ready));
-  });
-
-  afterAll(async () => {
-    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
-    await Promise.all(children.map((child) => child.stop()));
-    expect(unhandled).toEqual([]);
-    await redis?.stop();
+  const children = fleetThrough(async () => {
+    const redis = await startRedisNear(7400);
+    return {
+      env: { STORE: 'redis', URL: redis.url, PREFIX: 'stampede' },
+      stop: () => redis.stop(),
+    };
   });
 
   it('probes = 1: exactly 1 call runs, 9,999 are refused, each transition reported once', async () => {
-    console.info(`redis ${await stampede(children, 'twilio:send_sms', 1)}`);
+    console.info(`redis ${await stampede(children(), 'twilio:send_sms', 1)}`);
   });
 
   it('probes = 3: exactly 3 calls run, 9,997 are refused, each transition reported once', async () => {
-    console.info(`redis ${await stampede(children, 'vapi:start_call', 3)}`);
+    console.info(`redis ${await stampede(children(), 'vapi:start_call', 3)}`);
   });
 });
 
 describe.runIf(withPostgres)('10,000 concurrent calls through PostgreSQL', () => {
-  let server: PostgresNode;
-  let children: Child[] = [];
-
-  beforeAll(async () => {
-    server = await startPostgresNear(55_400);
-    // Four processes migrating one fresh table at once is part of the test.
-    children = fleet({ STORE: 'postgres', URL: server.url, TABLE: 'stampede', POOL_SIZE: '10' });
-    await Promise.all(children.map((child) => child.ready));
-  });
-
-  afterAll(async () => {
-    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
-    await Promise.all(children.map((child) => child.stop()));
-    expect(unhandled).toEqual([]);
-    await server?.destroy();
+  // Four processes migrating one fresh table at once is part of the test.
+  const children = fleetThrough(async () => {
+    const server = await startPostgresNear(55_400);
+    return {
+      env: { STORE: 'postgres', URL: server.url, TABLE: 'stampede', POOL_SIZE: '10' },
+      stop: () => server.destroy(),
+    };
   });
 
   it('probes = 1: exactly 1 call runs, 9,999 are refused, each transition reported once', async () => {
-    console.info(`postgres ${await stampede(children, 'stripe:create_customer', 1)}`);
+    console.info(`postgres ${await stampede(children(), 'stripe:create_customer', 1)}`);
   });
 
   it('probes = 3: exactly 3 calls run, 9,997 are refused, each transition reported once', async () => {
-    console.info(`postgres ${await stampede(children, 'twilio:make_call', 3)}`);
+    console.info(`postgres ${await stampede(children(), 'twilio:make_call', 3)}`);
   });
 });
 
 describe.runIf(withPostgres)(
   '10,000 concurrent calls through a PostgreSQL too slow to answer',
   () => {
-    let server: PostgresNode;
-    let children: Child[] = [];
-
-    beforeAll(async () => {
-      server = await startPostgresNear(55_500);
-      children = fleet(
-        { STORE: 'postgres', URL: server.url, TABLE: 'slow', POOL_SIZE: '10' },
-        '500',
-      );
-      await Promise.all(children.map((child) => child.ready));
-    });
-
-    afterAll(async () => {
-      const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
-      await Promise.all(children.map((child) => child.stop()));
-      expect(unhandled).toEqual([]);
-      await server?.destroy();
-    });
+    const children = fleetThrough(async () => {
+      const server = await startPostgresNear(55_500);
+      return {
+        env: { STORE: 'postgres', URL: server.url, TABLE: 'slow', POOL_SIZE: '10' },
+        stop: () => server.destroy(),
+      };
+    }, '500');
 
     it('at most one probe per process and one through the store run, never the stampede', async () => {
-      console.info(`postgres ${await stampedeTooFast(children, 'stripe:get_customer')}`);
+      console.info(`postgres ${await stampedeTooFast(children(), 'stripe:get_customer')}`);
     });
   },
 );

@@ -11,17 +11,23 @@ import { Child, script } from './helpers/child.js';
 import {
   describeTraffic,
   eventCount,
-  unhandledIn,
+  stopFleet,
+  tripEverywhere,
   type Attempt,
-  type TrafficStats,
 } from './helpers/fleet.js';
+import {
+  expectCalmThroughOutage,
+  outageWorkerEnv,
+  startSteadyTraffic,
+  stopTrafficOnceRecovered,
+} from './helpers/outage.js';
 import {
   redisInstalled,
   startRedisCluster,
   type RedisClusterNodes,
   type RedisNode,
 } from './helpers/redis-nodes.js';
-import { sleep, waitFor } from './helpers/wait.js';
+import { waitFor } from './helpers/wait.js';
 
 const withRedis = await redisInstalled();
 
@@ -50,18 +56,14 @@ describe.runIf(withRedis)('Redis Cluster: the master of a breaker slot fails ove
           NODES: JSON.stringify(cluster.seeds),
           CLIENT: major,
           PREFIX: prefix,
-          TIMEOUT: String(timeout),
-          RETRY_INTERVAL: '200',
-          MAX_RETRY_INTERVAL: '400',
+          ...outageWorkerEnv(timeout),
         }),
     );
     await Promise.all(children.map((child) => child.ready));
   });
 
   afterAll(async () => {
-    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
-    await Promise.all(children.map((child) => child.stop()));
-    expect(unhandled).toEqual([]);
+    await stopFleet(children);
     await cluster?.stop();
   });
 
@@ -89,8 +91,7 @@ describe.runIf(withRedis)('Redis Cluster: the master of a breaker slot fails ove
       5_000,
     );
 
-    await Promise.all(children.map((child) => child.ask('startTraffic', { breakers: [breaker] })));
-    await sleep(200);
+    await startSteadyTraffic(children, breaker);
     const killedAt = Date.now();
     await master.kill();
 
@@ -109,39 +110,20 @@ describe.runIf(withRedis)('Redis Cluster: the master of a breaker slot fails ove
     });
     const promotedAfter = Date.now() - killedAt;
     await cluster.waitHealthy();
-    await waitFor(
+    const stats = await stopTrafficOnceRecovered(
+      children,
       'both processes to use the cluster again',
-      () => children.every((child) => eventCount(child, 'store-recovered') >= 1),
+      (child) => eventCount(child, 'store-recovered') >= 1,
       15_000,
     );
-    await sleep(100);
-    const stats = await Promise.all(
-      children.map((child) => child.ask<TrafficStats>('stopTraffic')),
-    );
-
-    for (const [index, child] of children.entries()) {
-      const stat = stats[index]!;
-      expect(stat.broken).toEqual([]);
-      expect(stat.ran).toBe(stat.calls);
-      expect(stat.whileDegraded).toBeGreaterThan(10);
-      expect(stat.max, `slowest calls: ${stat.slowest.join(', ')}`).toBeLessThanOrEqual(
-        timeout + slack,
-      );
-      expect(eventCount(child, 'store-error')).toBe(1);
-      expect(eventCount(child, 'store-recovered')).toBe(1);
-    }
+    expectCalmThroughOutage(children, stats, { timeout, slack });
 
     console.info(
       `${describeTraffic('cluster failover', stats)}; replica promoted ${promotedAfter} ms after the kill${forced ? ' (CLUSTER FAILOVER TAKEOVER)' : ''}`,
     );
 
     // Shared again, through the promoted replica.
-    expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
-    const tries = await Promise.all(
-      children.map((child) => child.ask<Attempt>('try', { breaker })),
-    );
-    expect(tries.map((attempt) => attempt.outcome)).toEqual(['refused', 'refused']);
-    expect(tries[0]!.retryAt).toBe(tries[1]!.retryAt);
+    await tripEverywhere(children, breaker);
     const holder = await cluster.masterOf(stateKey(breaker.name));
     expect(holder.port).toBe(replica.port);
     expect((await holder.cli('HGET', stateKey(breaker.name), 'st')).trim()).toBe('open');

@@ -7,18 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Child, script } from './helpers/child.js';
-import {
-  allDegraded,
-  describeTraffic,
-  eventCount,
-  transitionsOf,
-  type Attempt,
-  type TrafficStats,
-  unhandledIn,
-} from './helpers/fleet.js';
+import { describeTraffic, stopFleet, tripEverywhere } from './helpers/fleet.js';
+import { crashAndRestart, outageWorkerEnv, stallAndResume } from './helpers/outage.js';
 import { redisInstalled, startRedisNear, type RedisNode } from './helpers/redis-nodes.js';
 import { secrets } from './helpers/secrets.js';
-import { sleep, waitFor } from './helpers/wait.js';
 
 const withRedis = await redisInstalled();
 
@@ -41,18 +33,14 @@ describe.runIf(withRedis)('Redis outages under steady traffic from 3 processes',
           URL: redis.url,
           CLIENT: index === 1 ? '6' : '5',
           PREFIX: 'chaos',
-          TIMEOUT: String(timeout),
-          RETRY_INTERVAL: '200',
-          MAX_RETRY_INTERVAL: '400',
+          ...outageWorkerEnv(timeout),
         }),
     );
     await Promise.all(children.map((child) => child.ready));
   });
 
   afterAll(async () => {
-    const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
-    await Promise.all(children.map((child) => child.stop()));
-    expect(unhandled).toEqual([]);
+    await stopFleet(children);
     for (const child of children) {
       expect(secrets.filter((secret) => child.output.join('\n').includes(secret))).toEqual([]);
     }
@@ -61,104 +49,34 @@ describe.runIf(withRedis)('Redis outages under steady traffic from 3 processes',
   });
 
   it('SIGKILL and restart: no call fails or waits past timeout + 150 ms, one store-error per process, memory trips and recovers, state shared again', async () => {
-    await Promise.all(children.map((child) => child.ask('startTraffic', { breakers: [steady] })));
-    await sleep(200);
-
-    await redis.kill();
-    await waitFor('every process to serve from memory', () => allDegraded(children), 5_000);
-
-    // While Redis is down, a breaker still trips and recovers in each process, from memory.
-    const cycle = { name: 'vapi:start_call', threshold: 2, coolOff: 200 };
-    const cycles = await Promise.all(
-      children.map((child) => child.ask<string[]>('cycle', { breaker: cycle })),
+    const stats = await crashAndRestart(
+      children,
+      {
+        name: 'Redis',
+        recoveredWithin: 10_000,
+        crash: () => redis.kill(),
+        restart: () => redis.restart(),
+      },
+      { steady, cycle: { name: 'vapi:start_call', threshold: 2, coolOff: 200 } },
+      { timeout, slack },
     );
-    for (const outcomes of cycles)
-      expect(outcomes).toEqual(['failed', 'failed', 'refused', 'ran', 'ran']);
-
-    await redis.restart();
-    await waitFor(
-      'every process to report Redis back',
-      () => children.every((child) => eventCount(child, 'store-recovered') >= 1),
-      10_000,
-    );
-    await sleep(100);
-    const stats = await Promise.all(
-      children.map((child) => child.ask<TrafficStats>('stopTraffic')),
-    );
-
-    for (const [index, child] of children.entries()) {
-      const stat = stats[index]!;
-      expect(stat.broken).toEqual([]);
-      expect(stat.failed).toBe(0);
-      expect(stat.refused).toBe(0);
-      expect(stat.ran).toBe(stat.calls);
-      expect(stat.whileDegraded).toBeGreaterThan(10);
-      expect(stat.max, `slowest calls: ${stat.slowest.join(', ')}`).toBeLessThanOrEqual(
-        timeout + slack,
-      );
-      expect(eventCount(child, 'store-error')).toBe(1);
-      expect(eventCount(child, 'store-recovered')).toBe(1);
-      expect(transitionsOf(child, cycle.name)).toEqual([
-        'closed -> open',
-        'open -> half-open',
-        'half-open -> closed',
-      ]);
-    }
-
     console.info(describeTraffic('redis SIGKILL', stats));
 
     // Shared again: what one process trips, the others see, through the restarted Redis.
     const shared = { name: 'stripe:create_customer', threshold: 2, coolOff: 60_000 };
-    expect(await children[0]!.ask('fail', { breaker: shared, count: 2 })).toEqual([
-      'failed',
-      'failed',
-    ]);
-    const tries = await Promise.all(
-      children.map((child) => child.ask<Attempt>('try', { breaker: shared })),
-    );
-    expect(tries.map((attempt) => attempt.outcome)).toEqual(['refused', 'refused', 'refused']);
-    expect(new Set(tries.map((attempt) => attempt.retryAt)).size).toBe(1);
+    await tripEverywhere(children, shared);
     expect((await redis.cli('HGET', 'chaos:{stripe:create_customer}:state', 'st')).trim()).toBe(
       'open',
     );
   });
 
   it('Redis stalls for 1.5 s (DEBUG SLEEP): no call waits past timeout + 150 ms, one store-error per process, then back to Redis', async () => {
-    const marks = children.map((child) => child.events.length);
-    const since = (child: Child, name: string): number =>
-      eventCount(child, name, marks[children.indexOf(child)]);
-    await Promise.all(children.map((child) => child.ask('startTraffic', { breakers: [steady] })));
-    await sleep(200);
-
-    const stalled = redis.cli('DEBUG', 'SLEEP', '1.5');
-    await waitFor(
-      'every process to give up on the stalled Redis',
-      () => children.every((child) => since(child, 'store-error') >= 1),
-      5_000,
+    const stats = await stallAndResume(
+      children,
+      { name: 'Redis', recoveredWithin: 10_000, stall: () => redis.cli('DEBUG', 'SLEEP', '1.5') },
+      steady,
+      { timeout, slack },
     );
-    await stalled;
-    await waitFor(
-      'every process to report Redis back',
-      () => children.every((child) => since(child, 'store-recovered') >= 1),
-      10_000,
-    );
-    await sleep(100);
-    const stats = await Promise.all(
-      children.map((child) => child.ask<TrafficStats>('stopTraffic')),
-    );
-
-    for (const [index, child] of children.entries()) {
-      const stat = stats[index]!;
-      expect(stat.broken).toEqual([]);
-      expect(stat.ran).toBe(stat.calls);
-      expect(stat.whileDegraded).toBeGreaterThan(10);
-      expect(stat.max, `slowest calls: ${stat.slowest.join(', ')}`).toBeLessThanOrEqual(
-        timeout + slack,
-      );
-      expect(since(child, 'store-error')).toBe(1);
-      expect(since(child, 'store-recovered')).toBe(1);
-    }
-
     console.info(describeTraffic('redis DEBUG SLEEP', stats));
   });
 });

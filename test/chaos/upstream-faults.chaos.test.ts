@@ -7,21 +7,14 @@
  * `ApiError`, a `CircuitOpenError` or, for reads, the `null` fallback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeStripe, FakeTwilio, FakeVapi } from '../../src/demo/fake-upstreams/index.js';
 import {
-  startFakeStripe,
-  startFakeTwilio,
-  startFakeVapi,
-  type FakeStripe,
-  type FakeTwilio,
-  type FakeVapi,
-} from '../../src/demo/fake-upstreams/index.js';
-import {
-  SecretLedger,
-  stripeSecretKey,
-  twilioAccountSid,
-  twilioAuthToken,
-  vapiApiKey,
-} from './helpers/secrets.js';
+  closeFakeVendors,
+  startFakeVendors,
+  type FakeVendor,
+  type FakeVendors,
+} from './helpers/fake-vendors.js';
+import { SecretLedger } from './helpers/secrets.js';
 import {
   clientSet,
   repeat,
@@ -42,12 +35,13 @@ let vapi: FakeVapi;
 let twilio: FakeTwilio;
 let stripe: FakeStripe;
 let urls: ClientSetOptions['urls'];
+let fakes: FakeVendors | undefined;
 
 function clients(options: Omit<ClientSetOptions, 'urls' | 'ledger'> = {}) {
   return clientSet({ urls, ledger, retry: { attempts }, ...options });
 }
 
-const count = (fake: FakeVapi | FakeTwilio | FakeStripe, path: string): number =>
+const count = (fake: FakeVendor, path: string): number =>
   fake.requests.filter((request) => request.path.endsWith(path)).length;
 
 /** Every failure is an ApiError, a refusal, or the null fallback of a read. */
@@ -56,17 +50,11 @@ function expectTyped(results: readonly Settled[]): void {
 }
 
 beforeAll(async () => {
-  vapi = await startFakeVapi({ apiKey: vapiApiKey });
-  twilio = await startFakeTwilio({ accountSid: twilioAccountSid, authToken: twilioAuthToken });
-  stripe = await startFakeStripe({ secretKey: stripeSecretKey });
-  urls = { vapi: vapi.url, twilio: twilio.url, stripe: stripe.url };
+  fakes = await startFakeVendors();
+  ({ vapi, twilio, stripe, urls } = fakes);
 });
 
-afterAll(async () => {
-  await Promise.all([vapi?.close(), twilio?.close(), stripe?.close()]);
-  expect(ledger.size).toBeGreaterThan(100);
-  expect(ledger.leaks()).toEqual([]);
-});
+afterAll(() => closeFakeVendors(fakes, ledger, 100));
 
 function fresh(): void {
   for (const fake of [vapi, twilio, stripe]) fake.heal().clearRequests();

@@ -1,4 +1,5 @@
 /** Reading what a fleet of store-worker.mjs children did: traffic figures, events, transitions. */
+import { expect } from 'vitest';
 import type { Child } from './child.js';
 
 /** What `stopTraffic` answers: counts of outcomes and call durations (ms). */
@@ -64,4 +65,30 @@ export function describeTraffic(label: string, stats: readonly TrafficStats[]): 
 export async function unhandledIn(children: readonly Child[]): Promise<string[]> {
   const lists = await Promise.all(children.map((child) => child.ask<string[]>('unhandled')));
   return lists.flat();
+}
+
+/**
+ * Stops every child, then fails when any of them recorded an unhandled rejection or uncaught
+ * exception (for an `afterAll`).
+ */
+export async function stopFleet(children: readonly Child[]): Promise<void> {
+  const unhandled = await unhandledIn(children).catch((error: unknown) => [String(error)]);
+  await Promise.all(children.map((child) => child.stop()));
+  expect(unhandled).toEqual([]);
+}
+
+/**
+ * Trips `breaker` (threshold 2) with two failed calls in the first child; every child must then
+ * refuse it, all until one and the same retryAt, which is returned.
+ */
+export async function tripEverywhere(
+  children: readonly Child[],
+  breaker: Readonly<Record<string, unknown>>,
+): Promise<number | undefined> {
+  const [first] = children as [Child];
+  expect(await first.ask('fail', { breaker, count: 2 })).toEqual(['failed', 'failed']);
+  const tries = await Promise.all(children.map((child) => child.ask<Attempt>('try', { breaker })));
+  expect(tries.map((attempt) => attempt.outcome)).toEqual(children.map(() => 'refused'));
+  expect(new Set(tries.map((attempt) => attempt.retryAt)).size).toBe(1);
+  return tries[0]!.retryAt;
 }

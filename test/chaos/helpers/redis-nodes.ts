@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { redisServerInstalled } from '../../integration/helpers/redis-server.js';
 import { PortTakenError, onFreePorts } from './ports.js';
 import { waitFor } from './wait.js';
 import { shellQuote, watchdog, type Watchdog } from './watchdog.js';
@@ -25,15 +26,9 @@ process.once('exit', () => {
  * are skipped with a note, except with CI=true, where their absence is an error.
  */
 export async function redisInstalled(): Promise<boolean> {
-  try {
-    await run('redis-server', ['--version']);
-    await run('redis-cli', ['--version']);
-    return true;
-  } catch {
-    if (process.env['CI'] === 'true') throw new Error('redis-server and redis-cli are required');
-    console.warn('skipping fault tests that start their own Redis: redis-server is not installed');
-    return false;
-  }
+  if (await redisServerInstalled()) return true;
+  if (process.env['CI'] === 'true') throw new Error('redis-server and redis-cli are required');
+  return false;
 }
 
 /** Starts a private `redis-server` on a free port from around `from`; see {@link startRedis}. */

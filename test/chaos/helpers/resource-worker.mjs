@@ -132,10 +132,12 @@ async function memory() {
   return { calls: total, heaps, transitions: events.transitions };
 }
 
-async function redis() {
-  const client = new Redis(env.URL);
-  const store = new RedisStore({ client, prefix: env.PREFIX, flushInterval: 50 });
-  const { breakers, events } = makeBreakers(Number(env.BREAKERS), store, 'redis');
+/**
+ * Drives env.CALLS calls over env.BREAKERS breakers on `store`, a quarter of them before the
+ * first heap checkpoint, then closes the store and `end`s its connection.
+ */
+async function throughStore(store, label, end) {
+  const { breakers, events } = makeBreakers(Number(env.BREAKERS), store, label);
   const total = Number(env.CALLS);
   const warmUp = Math.floor(total / 4);
   await drive(breakers, 0, warmUp);
@@ -143,24 +145,21 @@ async function redis() {
   await drive(breakers, warmUp, total - warmUp);
   heaps.push(await heapAfterGc());
   await store.close();
-  await client.quit();
+  await end();
   return { calls: total, heaps, transitions: events.transitions };
+}
+
+async function redis() {
+  const client = new Redis(env.URL);
+  const store = new RedisStore({ client, prefix: env.PREFIX, flushInterval: 50 });
+  return throughStore(store, 'redis', () => client.quit());
 }
 
 async function postgres() {
   const pool = new pg.Pool({ connectionString: env.URL, max: 4 });
   pool.on('error', () => undefined);
   const store = new PostgresStore({ pool, table: env.TABLE, flushInterval: 50 });
-  const { breakers, events } = makeBreakers(Number(env.BREAKERS), store, 'postgres');
-  const total = Number(env.CALLS);
-  const warmUp = Math.floor(total / 4);
-  await drive(breakers, 0, warmUp);
-  const heaps = [await heapAfterGc()];
-  await drive(breakers, warmUp, total - warmUp);
-  heaps.push(await heapAfterGc());
-  await store.close();
-  await pool.end();
-  return { calls: total, heaps, transitions: events.transitions };
+  return throughStore(store, 'postgres', () => pool.end());
 }
 
 /** Everything a service holds, used, then closed. */
