@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../clock.js';
 import { checkDuration, checkOptions, optionOr, show } from '../validation.js';
 import { MemoryStore } from './memory-store.js';
@@ -50,6 +51,14 @@ export const failSafeDefaults = Object.freeze({
 /** Marks the lease of a probe admitted by the memory fallback, so its outcome goes back there. */
 const localLease = 'local:';
 
+/** A call to the shared store in flight; `deadline` is -1 once it settled. */
+interface Pending {
+  deadline: number;
+  readonly reject: (error: unknown) => void;
+  previous: Pending | undefined;
+  next: Pending | undefined;
+}
+
 class StoreTimeoutError extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
@@ -91,6 +100,11 @@ export class FailSafeStore implements BreakerStore {
   #trying = false;
   /** A recovery noticed by an operator's call, to hand to the next breaker call. */
   #pendingNotice: StoreNotice | undefined;
+  /** The calls in flight, oldest (earliest deadline) first. */
+  #first: Pending | undefined;
+  #last: Pending | undefined;
+  /** The one timer of the calls in flight, while armed. */
+  #timer: unknown;
 
   constructor(primary: BreakerStore, options: FailSafeOptions = {}) {
     const checked = checkOptions('options', options);
@@ -256,32 +270,89 @@ export class FailSafeStore implements BreakerStore {
     }
   }
 
-  /** Calls the shared store, failing after `timeout` ms without an answer. */
+  /**
+   * Calls the shared store, failing after `timeout` ms without an answer. The calls in flight
+   * share one timer, set for the earliest deadline among them, rather than one timer each.
+   */
   #attempt<T>(call: () => Awaitable<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#clock.setTimeout(() => {
-        reject(new StoreTimeoutError(this.#timeout));
-      }, this.#timeout);
-      const settle = (): void => {
-        this.#clock.clearTimeout(timer);
-      };
-
+      const pending = this.#wait(reject);
       try {
         Promise.resolve(call()).then(
           (value) => {
-            settle();
+            this.#settle(pending);
             resolve(value);
           },
           (error: unknown) => {
-            settle();
+            this.#settle(pending);
             reject(error);
           },
         );
       } catch (error) {
-        settle();
+        this.#settle(pending);
         reject(error);
       }
     });
+  }
+
+  /** Adds a call to the calls in flight; it fails at `now + timeout` unless settled first. */
+  #wait(reject: (error: unknown) => void): Pending {
+    const pending: Pending = {
+      deadline: this.#elapsed() + this.#timeout,
+      reject,
+      previous: this.#last,
+      next: undefined,
+    };
+    if (this.#last === undefined) this.#first = pending;
+    else this.#last.next = pending;
+    this.#last = pending;
+    // The deadlines come in order, so an armed timer is due no later than this one.
+    if (this.#timer === undefined) this.#arm(pending.deadline);
+    return pending;
+  }
+
+  /** Removes a call from the calls in flight; the timer stays and finds nothing due. */
+  #settle(pending: Pending): void {
+    if (pending.deadline < 0) return;
+    pending.deadline = -1;
+    const { previous, next } = pending;
+    if (previous === undefined) this.#first = next;
+    else previous.next = next;
+    if (next === undefined) this.#last = previous;
+    else next.previous = previous;
+    pending.previous = undefined;
+    pending.next = undefined;
+  }
+
+  /**
+   * The time the deadlines are measured in: the monotonic clock of the process with the system
+   * clock, so a step of the wall clock neither fails calls early nor lets them wait past
+   * `timeout`; the given clock's time otherwise.
+   */
+  #elapsed(): number {
+    return this.#clock === systemClock ? performance.now() : this.#clock.now();
+  }
+
+  #arm(deadline: number): void {
+    const delay = Math.min(this.#timeout, Math.max(0, deadline - this.#elapsed()));
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#expire(deadline);
+    }, delay);
+  }
+
+  /** Fails every call in flight whose deadline has come, then arms the timer for the next. */
+  #expire(due: number): void {
+    // A timer may fire a little before the clock reads its due time; `due` is what it was set for.
+    const now = Math.max(due, this.#elapsed());
+    let first = this.#first;
+    while (first !== undefined && first.deadline <= now) {
+      this.#settle(first);
+      first.reject(new StoreTimeoutError(this.#timeout));
+      first = this.#first;
+    }
+
+    if (first !== undefined && this.#timer === undefined) this.#arm(first.deadline);
   }
 
   #withRecovery<T extends Admission | RecordResult>(answer: T, route: 'shared' | 'trial'): T {

@@ -19,8 +19,8 @@ import {
 import type { LocalState } from '../shared-store.js';
 import type { RefusalCache } from '../refusal-cache.js';
 import { RedisNotReadyError } from './redis-not-ready-error.js';
-import { breakerKeys, indexKey } from './redis-keys.js';
-import { runScript, type RedisCommands } from './run-script.js';
+import { breakerKeys, indexKey, type BreakerKeys } from './redis-keys.js';
+import { ScriptRunner, type RedisCommands } from './run-script.js';
 import { readSnapshot } from './read-snapshot.js';
 import { admitScript, indexScript, namesScript, recordScript, snapshotScript } from './scripts.js';
 
@@ -30,11 +30,31 @@ const day = 24 * hour;
 /** How often a process rewrites a breaker's entry in the name index while it uses the breaker. */
 const indexRefresh = hour;
 
+/**
+ * How often a process sends a breaker's settings again while it uses the breaker, so the stored
+ * settings are those some process ran with in the last second, and the key's TTL is kept.
+ */
+const settingsRefresh = 1_000;
+
+/** The most breakers whose keys and refresh times a process keeps; the oldest go first. */
+const maxBreakers = 10_000;
+
 /** What {@link RedisScriptStore} needs from the store around it. */
 export interface RedisScriptStoreOptions extends LocalState {
   readonly client: RedisCommands;
   readonly prefix: string;
   readonly clock: Clock;
+}
+
+/** What this process keeps of a breaker it calls through Redis. */
+interface Breaker {
+  readonly keys: BreakerKeys;
+  /** The settings JSON last sent for it; `undefined` when the next admission must send them. */
+  sent: string | undefined;
+  /** Local epoch ms at which the settings were last sent. */
+  sentAt: number;
+  /** Local epoch ms at which the name was last written to the index; 0 for never. */
+  indexedAt: number;
 }
 
 /** A breaker's settings as the scripts take them, computed once per settings object. */
@@ -69,19 +89,21 @@ const transitions: Readonly<Record<number, readonly [BreakerState, BreakerState]
  */
 export class RedisScriptStore implements BreakerStore {
   readonly #client: RedisCommands;
+  readonly #scripts: ScriptRunner;
   readonly #prefix: string;
   readonly #clock: Clock;
   readonly #refusals: RefusalCache | undefined;
   readonly #takeSuccesses: (name: string) => number;
   readonly #heldSuccesses: (name: string) => number;
   readonly #encoded = new WeakMap<BreakerSettings, Encoded>();
-  /** Local epoch ms at which each name was last written to the index by this process. */
-  readonly #indexed = new Map<string, number>();
+  /** The breakers this process called, at most {@link maxBreakers}, oldest first. */
+  readonly #breakers = new Map<string, Breaker>();
   /** Whether the client has been seen ready; until then commands may wait for the first connect. */
   #connected = false;
 
   constructor(options: RedisScriptStoreOptions) {
     this.#client = options.client;
+    this.#scripts = new ScriptRunner(options.client);
     this.#prefix = options.prefix;
     this.#clock = options.clock;
     this.#refusals = options.refusals;
@@ -96,41 +118,83 @@ export class RedisScriptStore implements BreakerStore {
       });
   }
 
-  async admit(name: string, settings: BreakerSettings): Promise<Admission> {
-    this.#checkConnection();
-    const keys = breakerKeys(this.#prefix, name);
-    const encoded = this.#encode(settings);
-    const reply = await runScript(
-      this.#client,
-      admitScript,
-      [keys.state, keys.lock],
-      [name, encoded.json, encoded.ttl, settings.errorRate, settings.probes, settings.probeTimeout],
-    );
+  admit(name: string, settings: BreakerSettings): Promise<Admission> {
+    try {
+      this.#checkConnection();
+    } catch (error) {
+      return Promise.reject(error);
+    }
 
-    const [kind, retryAt, lease, transitionAt, now, created] = replyOf(reply, 6).map(String);
-    this.#index(name, encoded.ttl, created === '1');
+    const breaker = this.#breaker(name);
+    const encoded = this.#encode(settings);
+    const now = this.#clock.now();
+    let json = '';
+    if (breaker.sent !== encoded.json || now - breaker.sentAt >= settingsRefresh) {
+      json = encoded.json;
+      breaker.sent = json;
+      breaker.sentAt = now;
+    }
+
+    return this.#scripts
+      .run(admitScript, 2, [
+        breaker.keys.state,
+        breaker.keys.lock,
+        name,
+        json,
+        encoded.ttl,
+        settings.errorRate,
+        settings.probes,
+        settings.probeTimeout,
+      ])
+      .then(
+        (reply) => this.#admitted(name, breaker, encoded.ttl, json, now, reply),
+        (error: unknown) => {
+          // Whether the settings were written is unknown: the next call sends them again.
+          if (json !== '') breaker.sent = undefined;
+          throw error;
+        },
+      );
+  }
+
+  #admitted(
+    name: string,
+    breaker: Breaker,
+    ttl: number,
+    json: string,
+    now: number,
+    reply: unknown,
+  ): Admission {
+    // The closed and locked answers come as one number (a string with ioredis's `stringNumbers`),
+    // the others as a list.
+    const single = Array.isArray(reply) ? Number.NaN : Number(reply);
+    const fields = Number.isNaN(single) ? replyOf(reply, 5) : undefined;
+    const kind = fields === undefined ? single % 10 : Number(fields[0]);
+    const created = single >= 10;
+    // A key made without settings (it was lost while this process had sent them) gets them next.
+    if (created && json === '') breaker.sent = undefined;
+    this.#index(name, breaker, ttl, created, now);
     switch (kind) {
-      case '1':
+      case 1:
         return admitClosed;
-      case '2':
+      case 2:
         return admitClosedRecording;
-      case '3':
+      case 3:
         return admitLockedClosed;
-      case '4':
+      case 4:
         this.#refusals?.remember(name, refuseLockedOpen, Infinity);
         return refuseLockedOpen;
-      case '5':
-        return this.#refuseOpen(name, Number(retryAt), Number(now));
-      case '6':
-        return { ...refuseHalfOpen, retryAt: Number(retryAt) };
-      case '7': {
-        const at = Number(transitionAt);
+      case 5:
+        return this.#refuseOpen(name, Number(fields?.[1]), Number(fields?.[4]));
+      case 6:
+        return { ...refuseHalfOpen, retryAt: Number(fields?.[1]) };
+      case 7: {
+        const at = Number(fields?.[3]);
         const transition = at > 0 ? ({ from: 'open', to: 'half-open', at } as const) : undefined;
-        return { ...admitProbe, lease, transition };
+        return { ...admitProbe, lease: String(fields?.[2]), transition };
       }
 
       default:
-        throw new TypeError(`unexpected admit reply from Redis: ${kind}`);
+        throw new TypeError(`unexpected admit reply from Redis: ${String(reply)}`);
     }
   }
 
@@ -160,7 +224,7 @@ export class RedisScriptStore implements BreakerStore {
   async snapshot(name: string): Promise<BreakerSnapshot | undefined> {
     this.#checkConnection();
     const keys = breakerKeys(this.#prefix, name);
-    const reply = await runScript(this.#client, snapshotScript, [keys.state, keys.lock], []);
+    const reply = await this.#scripts.run(snapshotScript, 2, [keys.state, keys.lock]);
     const held = (settings: BreakerSettings): number =>
       settings.errorRate > 0 ? this.#heldSuccesses(name) : 0;
     return readSnapshot(name, replyOf(reply, 3), held);
@@ -168,7 +232,7 @@ export class RedisScriptStore implements BreakerStore {
 
   async names(): Promise<string[]> {
     this.#checkConnection();
-    const reply = await runScript(this.#client, namesScript, [indexKey(this.#prefix)], []);
+    const reply = await this.#scripts.run(namesScript, 1, [indexKey(this.#prefix)]);
     if (!Array.isArray(reply)) throw new TypeError('unexpected names reply from Redis');
     return reply.map(String).sort();
   }
@@ -182,29 +246,26 @@ export class RedisScriptStore implements BreakerStore {
     counted: number,
   ): Promise<RecordResult> {
     this.#checkConnection();
-    const keys = breakerKeys(this.#prefix, name);
+    const { keys } = this.#breaker(name);
     const encoded = this.#encode(settings);
-    const reply = await runScript(
-      this.#client,
-      recordScript,
-      [keys.state, keys.lock],
-      [
-        kind,
-        outcome?.probe === true ? 1 : 0,
-        outcome?.lease ?? '',
-        error === undefined ? '' : JSON.stringify(errorFields(error)),
-        counted,
-        settings.threshold,
-        settings.window,
-        settings.coolOff,
-        settings.recoveryThreshold,
-        settings.errorRate,
-        settings.minimumCalls,
-        encoded.ttl,
-        name,
-        encoded.json,
-      ],
-    );
+    const reply = await this.#scripts.run(recordScript, 2, [
+      keys.state,
+      keys.lock,
+      kind,
+      outcome?.probe === true ? 1 : 0,
+      outcome?.lease ?? '',
+      error === undefined ? '' : JSON.stringify(errorFields(error)),
+      counted,
+      settings.threshold,
+      settings.window,
+      settings.coolOff,
+      settings.recoveryThreshold,
+      settings.errorRate,
+      settings.minimumCalls,
+      encoded.ttl,
+      name,
+      encoded.json,
+    ]);
 
     const [code, rawNow] = replyOf(reply, 2);
     const made = transitions[Number(code)];
@@ -255,7 +316,7 @@ export class RedisScriptStore implements BreakerStore {
     // refreshes the entry (hourly while the breaker is in use) or it is locked again; retrying
     // the write later would need a queue of pending index writes.
     const index = indexKey(this.#prefix);
-    await runScript(this.#client, indexScript, [index], [name, mode, day]).catch(() => undefined);
+    await this.#scripts.run(indexScript, 1, [index, name, mode, day]).catch(() => undefined);
   }
 
   /**
@@ -264,18 +325,30 @@ export class RedisScriptStore implements BreakerStore {
    * The write is not awaited and its failure is ignored (it is tried again on the next call): the
    * index serves only listings.
    */
-  #index(name: string, ttl: number, force: boolean): void {
-    const now = this.#clock.now();
-    const last = this.#indexed.get(name);
-    if (!force && last !== undefined && now - last < indexRefresh) return;
+  #index(name: string, breaker: Breaker, ttl: number, force: boolean, now: number): void {
+    if (!force && breaker.indexedAt !== 0 && now - breaker.indexedAt < indexRefresh) return;
     if (this.#client.status !== 'ready') return;
 
-    this.#indexed.set(name, now);
-    runScript(this.#client, indexScript, [indexKey(this.#prefix)], [name, 'seen', ttl]).catch(
-      () => {
-        this.#indexed.delete(name);
-      },
-    );
+    breaker.indexedAt = now;
+    this.#scripts.run(indexScript, 1, [indexKey(this.#prefix), name, 'seen', ttl]).catch(() => {
+      breaker.indexedAt = 0;
+    });
+  }
+
+  /** What this process keeps of breaker `name`, made on its first call. */
+  #breaker(name: string): Breaker {
+    let breaker = this.#breakers.get(name);
+    if (breaker === undefined) {
+      if (this.#breakers.size >= maxBreakers) {
+        const oldest = this.#breakers.keys().next();
+        if (oldest.done !== true) this.#breakers.delete(oldest.value);
+      }
+
+      breaker = { keys: breakerKeys(this.#prefix, name), sent: undefined, sentAt: 0, indexedAt: 0 };
+      this.#breakers.set(name, breaker);
+    }
+
+    return breaker;
   }
 
   #encode(settings: BreakerSettings): Encoded {

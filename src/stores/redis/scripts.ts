@@ -53,40 +53,51 @@ end
  * May this call go? One call decides, and moving open -> half-open happens in the same step as
  * claiming a probe lease.
  *
- * KEYS: state hash, lock. ARGV: name, settings JSON, key TTL, errorRate, probes, probeTimeout.
- * Reply: { kind, retryAt, lease, transitionAt, now, created }; kind is 1 closed with nothing counted,
- * 2 closed and counting, 3 locked closed, 4 locked open, 5 open (refused), 6 half-open with
- * every probe lease taken (refused), 7 probe admitted (transitionAt > 0 when this call moved the
- * breaker from open to half-open). `now` is 0 where the server clock was not read; `created` is 1
- * when this call made the breaker's state key (its first call, or the first since the key expired
- * or the data was lost), so the caller adds the name to the index.
+ * KEYS: state hash, lock. ARGV: name, settings JSON or '' (sent by each process on its first call
+ * of a breaker, when its settings change, and then at most every `settingsRefresh` ms), key TTL,
+ * errorRate, probes, probeTimeout. The settings and the key's TTL are written only when the JSON
+ * is sent or the key is made: most calls write nothing and read only what the decision needs.
+ * Reply: for kinds 1 to 4 the number kind + 10 × created, else { kind, retryAt, lease,
+ * transitionAt, now }; kind is 1 closed with nothing counted, 2 closed and counting, 3 locked
+ * closed, 4 locked open, 5 open (refused), 6 half-open with every probe lease taken (refused),
+ * 7 probe admitted (transitionAt > 0 when this call moved the breaker from open to half-open).
+ * `created` is 1 when this call made the breaker's state key (its first call, or the first since
+ * the key expired or the data was lost), so the caller adds the name to the index and sends its
+ * settings next; a breaker that is open or half-open had its key already.
  */
 export const admitScript = script(
   'admit',
   `
 local key = KEYS[1]
 local lock = redis.call('GET', KEYS[2])
-local fields = redis.call('HMGET', key, 'st', 'f', 'ft', 'ra', 'ls', 'cfg')
-local state, failures, times, retry_at, leases, settings = unpack(fields)
-local created = settings and 0 or 1
-if settings ~= ARGV[2] then redis.call('HSET', key, 'n', ARGV[1], 'cfg', ARGV[2]) end
-keep(key, tonumber(ARGV[3]))
+local state, failures, times, named = unpack(redis.call('HMGET', key, 'st', 'f', 'ft', 'n'))
+local created = named and 0 or 10
+if ARGV[2] ~= '' then
+  if created == 10 or redis.call('HGET', key, 'cfg') ~= ARGV[2] then
+    redis.call('HSET', key, 'n', ARGV[1], 'cfg', ARGV[2])
+  end
+  keep(key, tonumber(ARGV[3]))
+elseif created == 10 then
+  redis.call('HSET', key, 'n', ARGV[1])
+  redis.call('PEXPIRE', key, ARGV[3])
+end
 
-if lock == 'open' then return { 4, 0, '', 0, 0, created } end
-if lock == 'closed' then return { 3, 0, '', 0, 0, created } end
+if lock == 'open' then return 4 + created end
+if lock == 'closed' then return 3 + created end
 
 state = state or 'closed'
 if state == 'closed' then
   local counting = tonumber(ARGV[4]) > 0 or (tonumber(failures) or 0) > 0 or (times and times ~= '')
-  if counting then return { 2, 0, '', 0, 0, created } end
-  return { 1, 0, '', 0, 0, created }
+  if counting then return 2 + created end
+  return 1 + created
 end
 
+local retry_at, leases = unpack(redis.call('HMGET', key, 'ra', 'ls'))
 local now = now_ms()
 local transition_at = 0
 if state == 'open' then
   local retry = tonumber(retry_at) or 0
-  if now < retry then return { 5, retry, '', 0, now, 0 } end
+  if now < retry then return { 5, retry, '', 0, now } end
 
   redis.call('HSET', key, 'st', 'half-open', 'ok', 0, 'at', int(now))
   leases = ''
@@ -94,12 +105,12 @@ if state == 'open' then
 end
 
 local kept, earliest = live_leases(leases, now)
-if #kept >= tonumber(ARGV[5]) then return { 6, earliest, '', 0, now, 0 } end
+if #kept >= tonumber(ARGV[5]) then return { 6, earliest, '', 0, now } end
 
 local id = tostring(redis.call('HINCRBY', key, 'seq', 1))
 kept[#kept + 1] = id .. ':' .. int(now + tonumber(ARGV[6]))
 redis.call('HSET', key, 'ls', table.concat(kept, ','))
-return { 7, 0, id, transition_at, now, 0 }
+return { 7, 0, id, transition_at, now }
 `,
 );
 
