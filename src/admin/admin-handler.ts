@@ -293,8 +293,6 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   };
 }
 
-// TODO(#5): a breaker named exactly "." or ".." cannot be read or changed from a browser, whose
-// URL parser treats those segments (even percent-encoded) as relative steps; the CLI can.
 function parseRoute(path: string): Route | undefined {
   if (path === '/') return { kind: 'page' };
   if (path === '/login') return { kind: 'login' };

@@ -139,6 +139,12 @@ export function checkBreakerName(name: unknown): string {
     throw new RangeError(`name must not contain control characters, received ${show(name)}`);
   }
 
+  // A URL path segment of "." or ".." (even percent-encoded) is a relative step, so a breaker
+  // so named could never be addressed in the admin API from a browser.
+  if (name === '.' || name === '..') {
+    throw new RangeError(`name must not be "." or "..", received ${show(name)}`);
+  }
+
   return name;
 }
 

@@ -47,6 +47,7 @@ describe('CircuitBreaker options', () => {
     ['', RangeError, 'name must be 1 to 256 characters long, received 0 characters'],
     ['x'.repeat(257), RangeError, 'name must be 1 to 256 characters long, received 257 characters'],
     ['bad\nname', RangeError, 'name must not contain control characters'],
+    ['..', RangeError, 'name must not be "." or "..", received ".."'],
     [42, TypeError, 'name must be a string, received 42'],
   ])('rejects the name %j', (name, type, message) => {
     expect(() => make({}, name)).toThrow(type);

@@ -115,6 +115,8 @@ describe('bad input to the core', () => {
           typeof name === 'string' &&
           name.length >= 1 &&
           name.length <= 256 &&
+          name !== '.' &&
+          name !== '..' &&
           // eslint-disable-next-line no-control-regex
           !/[\u0000-\u001f\u007f]/.test(name);
         if (valid) expect(make().name).toBe(name);
