@@ -10,6 +10,21 @@ export const durationBuckets: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]);
 
+/** The options both metrics notifiers take. */
+export interface MetricsNotifierOptions {
+  /**
+   * Histogram buckets of the call duration, in seconds.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+   */
+  readonly buckets?: readonly number[];
+  /**
+   * Reads the state gauge from this store whenever metrics are collected, so it shows breakers
+   * whose transitions other processes made. Without it the gauge follows this process's events.
+   * @default undefined
+   */
+  readonly store?: BreakerStore;
+}
+
 /** Checks the options both metrics notifiers share: `buckets` and `store`. */
 export function checkMetricOptions(
   checked: Readonly<Record<string, unknown>>,

@@ -6,18 +6,18 @@
  */
 import type { Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { BreakerEvent, Notifier } from '../breaker/events.js';
-import type { BreakerStore } from '../stores/store.js';
 import { checkOptions, show } from '../validation.js';
 import {
   BreakerStates,
   checkMetricOptions,
+  type MetricsNotifierOptions,
   durationBuckets,
   gaugeStates,
   readStoreStates,
 } from './breaker-states.js';
 
 /** Options of {@link opentelemetryNotifier}. */
-export interface OpenTelemetryNotifierOptions {
+export interface OpenTelemetryNotifierOptions extends MetricsNotifierOptions {
   /** The meter to make the instruments with, e.g. `metrics.getMeter('my-service')`. */
   readonly meter: Meter;
   /**
@@ -25,17 +25,6 @@ export interface OpenTelemetryNotifierOptions {
    * @default 'breakwater.'
    */
   readonly prefix?: string;
-  /**
-   * Histogram bucket boundaries advised for the call duration, in seconds.
-   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-   */
-  readonly buckets?: readonly number[];
-  /**
-   * Reads the state gauge from this store at every collection, so it shows breakers whose
-   * transitions other processes made. Without it the gauge follows this process's events.
-   * @default undefined
-   */
-  readonly store?: BreakerStore;
 }
 
 /** The defaults of {@link OpenTelemetryNotifierOptions}. */

@@ -11,13 +11,14 @@ import { checkOptions, show } from '../validation.js';
 import {
   BreakerStates,
   checkMetricOptions,
+  type MetricsNotifierOptions,
   durationBuckets,
   gaugeStates,
   readStoreStates,
 } from './breaker-states.js';
 
 /** Options of {@link prometheusNotifier}. */
-export interface PrometheusNotifierOptions {
+export interface PrometheusNotifierOptions extends MetricsNotifierOptions {
   /** The prom-client registry to register the metrics in, e.g. prom-client's `register`. */
   readonly registry: Registry;
   /**
@@ -25,17 +26,6 @@ export interface PrometheusNotifierOptions {
    * @default 'breakwater_'
    */
   readonly prefix?: string;
-  /**
-   * Histogram buckets of the call duration, in seconds.
-   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-   */
-  readonly buckets?: readonly number[];
-  /**
-   * Reads the state gauge from this store at every scrape, so it shows breakers whose
-   * transitions other processes made. Without it the gauge follows this process's events.
-   * @default undefined
-   */
-  readonly store?: BreakerStore;
 }
 
 /** The defaults of {@link PrometheusNotifierOptions}. */
