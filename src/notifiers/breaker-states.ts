@@ -5,6 +5,17 @@ import { show } from '../validation.js';
 /** Every state a state gauge reports, 1 for the current one and 0 for the others. */
 export const gaugeStates: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 
+/** What each metric means, in the words both metrics notifiers publish. */
+export const metricHelp = Object.freeze({
+  state:
+    'Breaker state: 1 for the state it is in (a lock shows as the locked state), ' +
+    '0 for the others.',
+  calls: 'Guarded calls by outcome; calls answered by their fallback also count as "fallback".',
+  transitions: 'Breaker state transitions made by this process.',
+  duration: 'Duration of guarded calls that ran (successes and failures), in seconds.',
+  storeErrors: 'Outages of a shared breaker store met by this process.',
+});
+
 /** The default histogram buckets of call durations, in seconds. */
 export const durationBuckets: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,

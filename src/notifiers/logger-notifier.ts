@@ -51,7 +51,10 @@ export function describeEvent(event: BreakerEvent): string | undefined {
         ? `breaker ${event.breaker} unlocked`
         : `breaker ${event.breaker} locked ${event.state}`;
     case 'store-error':
-      return `breaker store ${event.store} failed (${describeError(event.error)}); breakers are served from process memory until it answers`;
+      return (
+        `breaker store ${event.store} failed (${describeError(event.error)}); ` +
+        'breakers are served from process memory until it answers'
+      );
     case 'store-recovered':
       return `breaker store ${event.store} answers again after ${Math.round(event.downtime)} ms`;
     default:

@@ -13,6 +13,7 @@ import {
   type MetricsNotifierOptions,
   durationBuckets,
   gaugeStates,
+  metricHelp,
   readStoreStates,
 } from './breaker-states.js';
 
@@ -76,26 +77,24 @@ export function opentelemetryNotifier(options: OpenTelemetryNotifierOptions): No
   const { buckets, store } = checkMetricOptions(checked, opentelemetryDefaults.buckets);
 
   const calls: Counter = meter.createCounter(`${prefix}calls`, {
-    description:
-      'Guarded calls by outcome; calls answered by their fallback also count as "fallback".',
+    description: metricHelp.calls,
     unit: '{call}',
   });
   const transitions: Counter = meter.createCounter(`${prefix}transitions`, {
-    description: 'Breaker state transitions made by this process.',
+    description: metricHelp.transitions,
     unit: '{transition}',
   });
   const durations: Histogram = meter.createHistogram(`${prefix}call.duration`, {
-    description: 'Duration of guarded calls that ran (successes and failures).',
+    description: metricHelp.duration,
     unit: 's',
     advice: { explicitBucketBoundaries: buckets },
   });
   const storeErrors: Counter = meter.createCounter(`${prefix}store.errors`, {
-    description: 'Outages of a shared breaker store met by this process.',
+    description: metricHelp.storeErrors,
     unit: '{outage}',
   });
   const gauge = meter.createObservableGauge(`${prefix}breaker.state`, {
-    description:
-      'Breaker state: 1 for the state it is in (a lock shows as the locked state), 0 for the others.',
+    description: metricHelp.state,
   });
 
   const tracked = new BreakerStates();

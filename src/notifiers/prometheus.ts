@@ -14,6 +14,7 @@ import {
   type MetricsNotifierOptions,
   durationBuckets,
   gaugeStates,
+  metricHelp,
   readStoreStates,
 } from './breaker-states.js';
 
@@ -85,7 +86,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     () =>
       new Gauge({
         name: `${prefix}breaker_state`,
-        help: 'Breaker state: 1 for the state it is in (a lock shows as the locked state), 0 for the others.',
+        help: metricHelp.state,
         labelNames: ['breaker', 'state'] as const,
         registers,
         ...(store === undefined ? {} : { collect: () => readStates(store) }),
@@ -96,7 +97,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     () =>
       new Counter({
         name: `${prefix}calls_total`,
-        help: 'Guarded calls by outcome; calls answered by their fallback also count as "fallback".',
+        help: metricHelp.calls,
         labelNames: ['breaker', 'outcome'] as const,
         registers,
       }),
@@ -106,7 +107,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     () =>
       new Counter({
         name: `${prefix}transitions_total`,
-        help: 'Breaker state transitions made by this process.',
+        help: metricHelp.transitions,
         labelNames: ['breaker', 'from', 'to'] as const,
         registers,
       }),
@@ -116,7 +117,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     () =>
       new Histogram({
         name: `${prefix}call_duration_seconds`,
-        help: 'Duration of guarded calls that ran (successes and failures), in seconds.',
+        help: metricHelp.duration,
         labelNames: ['breaker'] as const,
         buckets,
         registers,
@@ -127,7 +128,7 @@ export function prometheusNotifier(options: PrometheusNotifierOptions): Notifier
     () =>
       new Counter({
         name: `${prefix}store_errors_total`,
-        help: 'Outages of a shared breaker store met by this process.',
+        help: metricHelp.storeErrors,
         labelNames: ['store'] as const,
         registers,
       }),

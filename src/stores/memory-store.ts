@@ -46,7 +46,9 @@ interface Entry {
   state: BreakerState;
   /** Consecutive failures (threshold rule without a window). */
   failures: number;
-  /** Times of the latest consecutive failures, at most `threshold` (threshold rule with a window). */
+  /**
+   * Times of the latest consecutive failures, at most `threshold` (threshold rule with a window).
+   */
   failureTimes: number[] | undefined;
   /** Calls and failures in the window (error-rate rule). */
   buckets: Bucket[] | undefined;

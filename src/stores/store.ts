@@ -91,7 +91,10 @@ export interface ErrorSummary {
 /** What a store knows of one breaker, for `state()`, the admin page and the CLI. */
 export interface BreakerSnapshot {
   readonly name: string;
-  /** The effective state: a lock shows as the locked state; an open breaker past its cool-off reads `half-open`. */
+  /**
+   * The effective state: a lock shows as the locked state; an open breaker past its cool-off
+   * reads `half-open`.
+   */
   readonly state: BreakerState;
   /** The state the rules put it in, ignoring any lock. */
   readonly ruleState: BreakerState;

@@ -71,7 +71,9 @@ export class PostgresRawStore implements BreakerStore {
     this.#heldSuccesses = options.heldSuccesses;
   }
 
-  /** Creates the table and its functions when missing (serialised across processes), then prunes. */
+  /**
+   * Creates the table and its functions when missing (serialised across processes), then prunes.
+   */
   async migrate(): Promise<void> {
     await this.#pool.query(this.#sql.migrate);
     this.#migrated = true;

@@ -80,7 +80,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(${migrationLockKey}, hashtext('${name.table}'));
   IF ${current} THEN RETURN; END IF;
 
-${[tableSql(name), pruneSql(name), admitSql(name), recordSql(name), snapshotSql(name)].join(';\n\n')};
+${[tableSql, pruneSql, admitSql, recordSql, snapshotSql].map((sql) => sql(name)).join(';\n\n')};
 
   COMMENT ON TABLE ${name.table} IS '${schemaVersion}';
 END
@@ -215,7 +215,8 @@ function admitSql(name: TableName): string {
         v_changed := true;
       END IF;
 
-      SELECT coalesce(array_agg(l.id ORDER BY l.i), '{}'), coalesce(array_agg(l.e ORDER BY l.i), '{}')
+      SELECT coalesce(array_agg(l.id ORDER BY l.i), '{}'),
+             coalesce(array_agg(l.e ORDER BY l.i), '{}')
         INTO v_ids, v_expires
         FROM unnest(coalesce(r.lease_ids, '{}'::text[]), coalesce(r.lease_expires, '{}'::float8[]))
           WITH ORDINALITY AS l(id, e, i)

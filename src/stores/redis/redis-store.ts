@@ -54,7 +54,9 @@ export interface RedisStoreOptions {
   readonly flushInterval?: number;
 }
 
-/** The defaults of {@link RedisStoreOptions}, beside those of the fail-safe (`failSafeDefaults`). */
+/**
+ * The defaults of {@link RedisStoreOptions}, beside those of the fail-safe (`failSafeDefaults`).
+ */
 export const redisStoreDefaults = Object.freeze({
   prefix: 'breakwater',
   ...sharedStoreDefaults,

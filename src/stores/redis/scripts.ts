@@ -155,6 +155,11 @@ local function clear_counts()
   redis.call('HDEL', key, 'f', 'ft', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9')
 end
 
+-- A window bucket is 'index:calls:failures'; a missing or malformed one reads as nil.
+local function read_bucket(field)
+  return string.match(redis.call('HGET', key, field) or '', '^(%-?%d+):(%d+):(%d+)$')
+end
+
 local function open(now)
   clear_counts()
   redis.call('HDEL', key, 'ls')
@@ -181,7 +186,7 @@ if state == 'closed' then
     redis.call('HDEL', key, 'f', 'ft')
     local index = math.floor(now / (window / buckets))
     local field = 'b' .. (index % buckets)
-    local at, calls, fails = string.match(redis.call('HGET', key, field) or '', '^(%-?%d+):(%d+):(%d+)$')
+    local at, calls, fails = read_bucket(field)
     if tonumber(at) ~= index then calls, fails = 0, 0 end
     calls = tonumber(calls) + counted
     fails = tonumber(fails)
@@ -191,7 +196,7 @@ if state == 'closed' then
     if failed then
       local total_calls, total_fails = 0, 0
       for slot = 0, buckets - 1 do
-        local b_at, b_calls, b_fails = string.match(redis.call('HGET', key, 'b' .. slot) or '', '^(%-?%d+):(%d+):(%d+)$')
+        local b_at, b_calls, b_fails = read_bucket('b' .. slot)
         if b_at and tonumber(b_at) > index - buckets then
           total_calls = total_calls + tonumber(b_calls)
           total_fails = total_fails + tonumber(b_fails)
