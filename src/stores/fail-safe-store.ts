@@ -195,7 +195,8 @@ export class FailSafeStore implements BreakerStore {
         retryAt: answer.retryAt ?? Number.POSITIVE_INFINITY,
         locked: answer.locked === 'open',
       });
-    } else if (answer.state === 'closed') {
+    } else if (answer.state === 'closed' && this.#lastOpen.size > 0) {
+      // The common answer on the hot path; most of the time nothing is open to forget.
       this.#lastOpen.delete(name);
     }
 

@@ -15,7 +15,7 @@ import {
 } from 'breakwater';
 import { PostgresStore } from 'breakwater/postgres';
 import { databaseUrl, postgresAvailable } from '../helpers/services.js';
-import { describeStoreContract } from '../stores/store-contract.js';
+import { describeStoreContract, settingsOf as contractSettings } from '../stores/store-contract.js';
 import { FleetMember } from './helpers/postgres-fleet.js';
 import { PostgresProxy } from './helpers/postgres-proxy.js';
 import { countTables, dropTable, newPool, sleep, uniqueTable } from './helpers/postgres-tables.js';
@@ -30,17 +30,8 @@ class Boom extends Error {
   override name = 'Boom';
 }
 
-const settingsOf = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
-  threshold: 1,
-  window: 0,
-  coolOff: 60_000,
-  recoveryThreshold: 1,
-  errorRate: 0,
-  minimumCalls: 10,
-  probes: 1,
-  probeTimeout: 60_000,
-  ...overrides,
-});
+const settingsOf = (overrides: Partial<BreakerSettings>): BreakerSettings =>
+  contractSettings({ threshold: 1, ...overrides });
 
 describe.runIf(available)('PostgresStore', () => {
   describeStoreContract('PostgresStore', async () => {

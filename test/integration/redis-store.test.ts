@@ -1,25 +1,13 @@
 import { Redis as Redis5, type Redis } from 'ioredis';
 import { Redis as Redis6 } from 'ioredis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitBreaker, type BreakerSettings } from 'breakwater';
+import { CircuitBreaker } from 'breakwater';
 import { RedisStore } from 'breakwater/redis';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
-import { describeStoreContract } from '../stores/store-contract.js';
+import { describeStoreContract, settingsOf } from '../stores/store-contract.js';
 import { deleteKeys, redisHarness, sleep, testPrefix, unit } from './helpers/redis-harness.js';
 
 const withRedis = await redisAvailable();
-
-const settingsOf = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
-  threshold: 3,
-  window: 0,
-  coolOff: 60_000,
-  recoveryThreshold: 1,
-  errorRate: 0,
-  minimumCalls: 10,
-  probes: 1,
-  probeTimeout: 60_000,
-  ...overrides,
-});
 
 const fail = (): Promise<never> => Promise.reject(new Error('upstream said 503'));
 

@@ -35,7 +35,8 @@ class NotFound extends Error {
 const fail = (): Promise<never> => Promise.reject(new Boom('upstream said 503'));
 const succeed = (): Promise<string> => Promise.resolve('ok');
 
-const settingsOf = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
+/** A breaker's settings with the core's defaults, for tests that call a store directly. */
+export const settingsOf = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
   threshold: 3,
   window: 0,
   coolOff: 60_000,

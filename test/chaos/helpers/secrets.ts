@@ -3,7 +3,7 @@
  * said (log lines, errors, events, admin answers, child output) to search them for. Each
  * secret is long and odd enough that finding it can only mean it leaked.
  */
-import { inspect } from 'node:util';
+import { everything } from '../../http/harness.js';
 
 export const vapiApiKey = 'vapi-chaos-5ecret-7f3a9c1e2b4d6f80';
 export const twilioAccountSid = `AC${'c4'.repeat(16)}`;
@@ -31,26 +31,7 @@ export const secrets: readonly string[] = [
   encodeURIComponent(redisPassword),
 ];
 
-/**
- * Everything a value shows: its inspection with hidden properties and the whole `cause` chain,
- * its JSON, its message and its stack.
- */
-export function everything(value: unknown): string {
-  const parts = [inspect(value, { showHidden: true, depth: 20, getters: true })];
-  try {
-    parts.push(JSON.stringify(value) ?? '');
-  } catch {
-    // Circular values are covered by inspect.
-  }
-
-  let current: unknown = value;
-  for (let depth = 0; depth < 10 && current instanceof Error; depth += 1) {
-    parts.push(current.message, current.stack ?? '');
-    current = current.cause;
-  }
-
-  return parts.join('\n');
-}
+export { everything };
 
 /** What was said, by where it was said, to be searched for secrets at the end. */
 export class SecretLedger {
