@@ -86,7 +86,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         throw new HttpError(
           400,
           'ERR_TOKEN_IN_URL',
-          'a token is never accepted in a URL, where logs and history keep it; send an Authorization: Bearer header or log in on the page',
+          'a token is never accepted in a URL, where logs and history keep it; ' +
+            'send an Authorization: Bearer header or log in on the page',
         );
       }
     }
@@ -234,7 +235,9 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     await readBody(req, BODY_LIMIT);
     const secure = cameOverTls(req, config.trustProxy) ? '; Secure' : '';
     sendEmpty(res, 204, {
-      'Set-Cookie': `${sessionCookie}=; Path=${basePath || '/'}; Max-Age=0; HttpOnly; SameSite=Strict${secure}`,
+      'Set-Cookie':
+        `${sessionCookie}=; Path=${basePath || '/'}; Max-Age=0; ` +
+        `HttpOnly; SameSite=Strict${secure}`,
     });
   }
 

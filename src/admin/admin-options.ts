@@ -185,7 +185,8 @@ function checkStore(store: unknown): BreakerStore {
     methods.some((method) => typeof (store as Record<string, unknown>)[method] !== 'function')
   ) {
     throw new TypeError(
-      `store must be a breaker store with names(), snapshot(), lock() and unlock(), received ${show(store)}`,
+      'store must be a breaker store with names(), snapshot(), lock() and unlock(), ' +
+        `received ${show(store)}`,
     );
   }
 
@@ -211,7 +212,8 @@ function checkToken(option: string, token: unknown): string {
 
   if (token.length < MIN_TOKEN_LENGTH) {
     throw new RangeError(
-      `${option} must be at least ${MIN_TOKEN_LENGTH} characters long, received ${token.length} characters`,
+      `${option} must be at least ${MIN_TOKEN_LENGTH} characters long, ` +
+        `received ${token.length} characters`,
     );
   }
 

@@ -47,7 +47,10 @@ Removes an operator's lock: the breaker's trip and recovery rules decide its sta
 ${storeOptions}
 
   --json              print the breaker as JSON after the change`,
-  serve: `Usage: breakwater serve [--port N] [--host ADDRESS] [--token-file PATH] [--read-only] [store]
+  serve:
+    'Usage: breakwater serve [--port N] [--host ADDRESS] ' +
+    '[--token-file PATH] [--read-only] [store]' +
+    `
 
 Serves the admin page and JSON API. Every request needs the admin token: as
 "Authorization: Bearer <token>", or typed once into the page's login form.

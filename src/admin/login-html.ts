@@ -23,7 +23,8 @@ export function renderLogin(context: LoginContext): string {
     <p>Enter the admin token to see and manage the circuit breakers.</p>
     ${error}
     <label for="token">Admin token</label>
-    <input id="token" name="token" type="password" autocomplete="current-password" required autofocus spellcheck="false">
+    <input id="token" name="token" type="password" autocomplete="current-password"
+      required autofocus spellcheck="false">
     <button type="submit" class="primary">Log in</button>
   </form>
 </main>

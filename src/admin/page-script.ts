@@ -133,7 +133,9 @@ export const pageScript = String.raw`
   }
 
   function settingsRows(settings) {
-    if (settings === null) return [['Recorded', 'Not yet: the breaker has not run since it was locked']];
+    if (settings === null) {
+      return [['Recorded', 'Not yet: the breaker has not run since it was locked']];
+    }
     var trip = settings.errorRate > 0
       ? Math.round(settings.errorRate * 100) + '% of at least ' + settings.minimumCalls + ' calls'
       : settings.threshold + ' consecutive failure' + (settings.threshold === 1 ? '' : 's');
@@ -141,7 +143,10 @@ export const pageScript = String.raw`
       ['Opens after', trip],
       ['Window', settings.window > 0 ? duration(settings.window) : 'None'],
       ['Cool-off', duration(settings.coolOff)],
-      ['Closes after', settings.recoveryThreshold + ' good probe' + (settings.recoveryThreshold === 1 ? '' : 's')],
+      [
+        'Closes after',
+        settings.recoveryThreshold + ' good probe' + (settings.recoveryThreshold === 1 ? '' : 's'),
+      ],
       ['Probes at once', String(settings.probes)],
       ['Probe timeout', duration(settings.probeTimeout)],
     ];
@@ -149,7 +154,8 @@ export const pageScript = String.raw`
 
   function update(row, breaker) {
     var element = row.element;
-    var className = 'breaker state-' + breaker.state + (breaker.locked ? ' is-locked' : '') + (row.busy ? ' is-busy' : '');
+    var className = 'breaker state-' + breaker.state +
+      (breaker.locked ? ' is-locked' : '') + (row.busy ? ' is-busy' : '');
     if (element.className !== className) element.className = className;
     element.dataset.state = breaker.state;
     setText(row.state, label[breaker.state] || breaker.state);
@@ -166,10 +172,16 @@ export const pageScript = String.raw`
       row.errorMessage.parentElement.removeAttribute('title');
     } else {
       setText(row.errorClass, breaker.lastError.name);
-      setText(row.errorMessage, breaker.lastError.message === '' ? '' : ': ' + breaker.lastError.message);
+      setText(
+        row.errorMessage,
+        breaker.lastError.message === '' ? '' : ': ' + breaker.lastError.message
+      );
       setText(row.errorTime, breaker.lastError.at === null ? '' : ago(breaker.lastError.at));
       row.errorTime.className = 'error-time';
-      row.errorMessage.parentElement.setAttribute('title', breaker.lastError.name + ': ' + breaker.lastError.message);
+      row.errorMessage.parentElement.setAttribute(
+        'title',
+        breaker.lastError.name + ': ' + breaker.lastError.message
+      );
     }
 
     setText(row.next, nextProbeText(breaker));
@@ -253,7 +265,11 @@ export const pageScript = String.raw`
     var stale = age > refresh * 3;
     live.classList.toggle('is-stale', stale);
     list.classList.toggle('is-stale', stale);
-    setText(liveText, (stale ? 'Stale: updated ' : 'Live: updated ') + (age < 1500 ? 'just now' : duration(age) + ' ago'));
+    setText(
+      liveText,
+      (stale ? 'Stale: updated ' : 'Live: updated ') +
+        (age < 1500 ? 'just now' : duration(age) + ' ago')
+    );
   }
 
   function syncClock(response) {
@@ -281,13 +297,20 @@ export const pageScript = String.raw`
   function poll() {
     if (polling || stopped) return;
     polling = true;
-    fetch(listUrl, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+    fetch(listUrl, {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    })
       .then(function (response) {
         syncClock(response);
         if (response.status === 401) return sessionEnded();
         return response.json().catch(function () { return null; }).then(function (body) {
           if (!response.ok || !Array.isArray(body)) {
-            showBanner('Cannot read the breakers: ' + errorMessage(body, response) + '. Retrying every ' + duration(refresh) + '.');
+            showBanner(
+              'Cannot read the breakers: ' + errorMessage(body, response) +
+                '. Retrying every ' + duration(refresh) + '.'
+            );
             return;
           }
 
@@ -311,12 +334,16 @@ export const pageScript = String.raw`
     open: {
       title: 'Lock open',
       button: 'Lock open',
-      text: 'Every process sharing this store will refuse its calls at once, with no probes, until someone unlocks it.',
+      text:
+        'Every process sharing this store will refuse its calls at once, with no probes, ' +
+        'until someone unlocks it.',
     },
     closed: {
       title: 'Lock closed',
       button: 'Lock closed',
-      text: 'Its calls will go through even while they fail (failures are still recorded) until someone unlocks it.',
+      text:
+        'Its calls will go through even while they fail (failures are still recorded) ' +
+        'until someone unlocks it.',
     },
     unlock: {
       title: 'Unlock',
@@ -351,7 +378,8 @@ export const pageScript = String.raw`
   function act(request) {
     var name = request.name;
     var action = request.action;
-    var path = 'api/breakers/' + encodeURIComponent(name) + (action === 'unlock' ? '/unlock' : '/lock');
+    var path =
+      'api/breakers/' + encodeURIComponent(name) + (action === 'unlock' ? '/unlock' : '/lock');
     var headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
     var init = { method: 'POST', credentials: 'same-origin', headers: headers };
     if (action !== 'unlock') {
@@ -366,7 +394,10 @@ export const pageScript = String.raw`
         if (response.status === 401) return sessionEnded();
         return response.json().catch(function () { return null; }).then(function (body) {
           if (!response.ok) {
-            showBanner('Could not ' + wording[action].title.toLowerCase() + ' ' + name + ': ' + errorMessage(body, response) + '.');
+            showBanner(
+              'Could not ' + wording[action].title.toLowerCase() + ' ' + name + ': ' +
+                errorMessage(body, response) + '.'
+            );
             return;
           }
 
@@ -375,7 +406,10 @@ export const pageScript = String.raw`
         });
       })
       .catch(function () {
-        showBanner('Could not ' + wording[action].title.toLowerCase() + ' ' + name + ': the admin server does not answer.');
+        showBanner(
+          'Could not ' + wording[action].title.toLowerCase() + ' ' + name +
+            ': the admin server does not answer.'
+        );
       })
       .then(function () {
         setBusy(name, false);

@@ -227,7 +227,8 @@ async function change(
     io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   } else if (command === 'lock') {
     io.stdout.write(
-      `Locked ${printable(name)} ${state}, for every process sharing ${opened.where}, until unlocked.\n`,
+      `Locked ${printable(name)} ${state}, ` +
+        `for every process sharing ${opened.where}, until unlocked.\n`,
     );
   } else {
     io.stdout.write(`Unlocked ${printable(name)}; its rules have it ${view.state}.\n`);
@@ -260,10 +261,8 @@ async function serveSettings(flags: Flags, env: CliIo['env']): Promise<ServeSett
     try {
       token = (await readFile(file, 'utf8')).trim();
     } catch (error) {
-      throw new CliError(
-        exitCodes.usage,
-        `cannot read --token-file ${printable(file)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new CliError(exitCodes.usage, `cannot read --token-file ${printable(file)}: ${code}`);
     }
 
     from = `the file ${printable(file)}`;
@@ -315,7 +314,8 @@ async function serve(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(
-    `Breakwater admin page on http://${host}:${address.port}/ (store: ${opened.where}${flags['read-only'] === true ? ', read-only' : ''})\n` +
+    `Breakwater admin page on http://${host}:${address.port}/ ` +
+      `(store: ${opened.where}${flags['read-only'] === true ? ', read-only' : ''})\n` +
       `Log in with the token from ${settings.from}. Press Ctrl+C to stop.\n`,
   );
   if (address.address !== '127.0.0.1' && address.address !== '::1') {

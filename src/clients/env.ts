@@ -26,7 +26,8 @@ export class EnvironmentError extends BreakwaterError {
   constructor(client: string, problems: readonly { variable: string; problem: string }[]) {
     super(
       'ERR_ENVIRONMENT',
-      `${client} cannot be configured from the environment: ${problems.map((item) => item.problem).join('; ')}`,
+      `${client} cannot be configured from the environment: ` +
+        problems.map((item) => item.problem).join('; '),
     );
     this.problems = Object.freeze(problems.map((item) => item.problem));
     this.variables = Object.freeze([...new Set(problems.map((item) => item.variable))]);

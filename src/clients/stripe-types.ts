@@ -125,7 +125,10 @@ export interface CreateCustomerOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Arguments of {@link StripeClient.getSubscription} and {@link StripeClient.cancelSubscription}. */
+/**
+ * Arguments of {@link StripeClient.getSubscription} and
+ * {@link StripeClient.cancelSubscription}.
+ */
 export interface SubscriptionOptions {
   /** `sub_...` */
   readonly subscriptionId: string;

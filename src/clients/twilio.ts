@@ -236,7 +236,8 @@ export class TwilioClient extends ApiClient {
           throw this.unfulfilled('provision_number', search, {
             status: found.status,
             vendorCode: 21452,
-            vendorMessage: `no local number with voice and SMS is available in area code ${areaCode}`,
+            vendorMessage:
+              'no local number with voice and SMS is available ' + `in area code ${areaCode}`,
             retryable: false,
             requestId: found.requestId,
           });
@@ -368,7 +369,8 @@ function checkEvents(value: unknown): readonly TwilioCallEvent[] | undefined {
   for (const item of value as unknown[]) {
     if (typeof item !== 'string' || !callEvents.has(item)) {
       throw new RangeError(
-        `statusCallbackEvents must hold "initiated", "ringing", "answered" or "completed", received ${show(item)}`,
+        'statusCallbackEvents must hold "initiated", "ringing", "answered" or "completed", ' +
+          `received ${show(item)}`,
       );
     }
   }

@@ -115,7 +115,10 @@ export class VapiClient extends ApiClient {
     return answer.body;
   }
 
-  /** Updates an assistant (`PATCH /assistant/{id}`); retried, as the same body gives the same state. */
+  /**
+   * Updates an assistant (`PATCH /assistant/{id}`); retried, as the same body gives the same
+   * state.
+   */
   async updateAssistant(options: UpdateAssistantOptions): Promise<VapiAssistant> {
     const args = checkOptions('options', options);
     const id = pathSegment('assistantId', args['assistantId']);
@@ -177,7 +180,8 @@ export class VapiClient extends ApiClient {
         : checkId('phoneNumberId', args['phoneNumberId']);
     if (phoneNumberId === undefined) {
       throw new TypeError(
-        'phoneNumberId is required: pass it, or give the client a phoneNumberId (VAPI_PHONE_NUMBER_ID)',
+        'phoneNumberId is required: pass it, ' +
+          'or give the client a phoneNumberId (VAPI_PHONE_NUMBER_ID)',
       );
     }
 

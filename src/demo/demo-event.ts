@@ -31,7 +31,10 @@ export type DemoEvent =
       readonly at: number;
     };
 
-/** A notifier for the clients' breakers that hands their calls and transitions on as demo events. */
+/**
+ * A notifier for the clients' breakers that hands their calls and transitions on as demo
+ * events.
+ */
 export function demoNotifier(worker: string, emit: (event: DemoEvent) => void): Notifier {
   return {
     notify(event: BreakerEvent): void {

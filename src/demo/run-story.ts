@@ -241,15 +241,18 @@ class StoryRun {
     const where =
       redisUrl === undefined
         ? 'one process, breakers in the default memory store'
-        : `two worker processes (A and B), breakers shared in Redis at ${showRedisUrl(redisUrl)} under ${this.#prefix ?? ''}:*`;
+        : 'two worker processes (A and B), ' +
+          `breakers shared in Redis at ${showRedisUrl(redisUrl)} under ${this.#prefix ?? ''}:*`;
     const speed = this.#speed === 1 ? '' : `, at ${this.#speed}x speed`;
     this.#screen.print(
       'Breakwater demo: an outage and a recovery, through the real Vapi, Twilio and Stripe clients',
       '',
       `  admin page: ${admin.url}  (token: ${admin.token})`,
-      `  fakes:      Vapi ${fakes.vapi.url}, Twilio ${fakes.twilio.url}, Stripe ${fakes.stripe.url}`,
+      `  fakes:      Vapi ${fakes.vapi.url}, Twilio ${fakes.twilio.url}, ` +
+        `Stripe ${fakes.stripe.url}`,
       `  running:    ${where}${speed}`,
-      `  breakers:   open after ${plural(this.#story.threshold, 'failure')}, cool-off ${seconds(this.#scale(this.#story.coolOff))}; Ctrl-C stops the demo`,
+      `  breakers:   open after ${plural(this.#story.threshold, 'failure')}, ` +
+        `cool-off ${seconds(this.#scale(this.#story.coolOff))}; Ctrl-C stops the demo`,
       '',
     );
   }

@@ -44,7 +44,10 @@ export function refusalLine(
     openedBy !== undefined && openedBy !== '' && openedBy !== event.worker
       ? `: worker ${openedBy}'s failure opened it for every process`
       : '';
-  return `${clockText(elapsed)}  ${who(event.worker)}     ${event.breaker} refused a call at once, nothing sent to ${vendorNames[vendor]}${because}`;
+  return (
+    `${clockText(elapsed)}  ${who(event.worker)}     ` +
+    `${event.breaker} refused a call at once, nothing sent to ${vendorNames[vendor]}${because}`
+  );
 }
 
 /** The closing lines: what each vendor's trouble cost, from the final counts. */
@@ -59,14 +62,17 @@ export function outcomeLines(rows: readonly BreakerRow[]): string[] {
     const throttled = sum('throttled');
     if (failed > 0) {
       lines.push(
-        `${name}: ${count(failed, 'request')} failed; its breakers opened ${count(sum('opened'), 'time')} and refused ${count(sum('refusals'), 'call')} without sending them.`,
+        `${name}: ${count(failed, 'request')} failed; ` +
+          `its breakers opened ${count(sum('opened'), 'time')} ` +
+          `and refused ${count(sum('refusals'), 'call')} without sending them.`,
       );
     }
 
     if (throttled > 0) {
       const opened = sum('opened') === 0 ? `no ${name} breaker opened` : `a ${name} breaker opened`;
       lines.push(
-        `${name}: ${count(throttled, 'request')} answered 429; the client waited the Retry-After and tried again; ${opened}.`,
+        `${name}: ${count(throttled, 'request')} answered 429; ` +
+          `the client waited the Retry-After and tried again; ${opened}.`,
       );
     }
 

@@ -61,7 +61,8 @@ export class WorkerExecutor implements DemoExecutor {
 
         this.lost.push(worker.label);
         const { exitCode, signalCode } = worker.child;
-        const line = `worker ${worker.label} exited unexpectedly (${signalCode ?? `exit code ${String(exitCode)}`}); its calls are skipped`;
+        const why = signalCode ?? `exit code ${String(exitCode)}`;
+        const line = `worker ${worker.label} exited unexpectedly (${why}); its calls are skipped`;
         emit({ type: 'log', worker: worker.label, level: 'warn', line, at: Date.now() });
       });
     }

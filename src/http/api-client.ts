@@ -132,7 +132,11 @@ const known = new Set([
  *   }
  *
  *   async ping(): Promise<unknown> {
- *     const answer = await this.request('ping', { method: 'GET', path: '/ping', retry: 'idempotent' });
+ *     const answer = await this.request('ping', {
+ *       method: 'GET',
+ *       path: '/ping',
+ *       retry: 'idempotent',
+ *     });
  *     return answer.body;
  *   }
  * }

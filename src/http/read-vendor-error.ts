@@ -1,6 +1,9 @@
 import type { VendorError } from './send-request.js';
 
-/** Reads Stripe's `{error: {code, type, message}}`, Twilio's `{code, message}` and Vapi's `{message, error}`. */
+/**
+ * Reads Stripe's `{error: {code, type, message}}`, Twilio's `{code, message}` and Vapi's
+ * `{message, error}`.
+ */
 export function readVendorError(body: unknown): VendorError {
   if (typeof body !== 'object' || body === null) return {};
 

@@ -137,7 +137,9 @@ export async function sendRequest<T>(
         {
           status: response.status,
           requestId,
-          message: `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} answered ${response.status} with a body over ${transport.maxResponseBytes} bytes`,
+          message:
+            `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} ` +
+            `answered ${response.status} with a body over ${transport.maxResponseBytes} bytes`,
         },
       );
     }
@@ -153,7 +155,10 @@ export async function sendRequest<T>(
           cause: error,
           status: response.status,
           requestId,
-          message: `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} answered ${response.status} with a body that is not JSON (${type.split(';', 1)[0] ?? type})`,
+          message:
+            `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} ` +
+            `answered ${response.status} with a body that is not JSON ` +
+            `(${type.split(';', 1)[0] ?? type})`,
         },
       );
     }
@@ -164,7 +169,9 @@ export async function sendRequest<T>(
         {
           status: response.status,
           requestId,
-          message: `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} answered ${response.status} with a body of an unexpected shape`,
+          message:
+            `${attempt.operation}: ${attempt.method} ${attempt.url.pathname} ` +
+            `answered ${response.status} with a body of an unexpected shape`,
         },
       );
     }
@@ -274,7 +281,10 @@ function neverSent(error: unknown, depth = 0): boolean {
   return neverSent((error as { cause?: unknown }).cause, depth + 1);
 }
 
-/** The most specific message of an error chain: `connect ECONNREFUSED 127.0.0.1:9`, not `fetch failed`. */
+/**
+ * The most specific message of an error chain: `connect ECONNREFUSED 127.0.0.1:9`, not
+ * `fetch failed`.
+ */
 function rootMessage(error: unknown): string {
   let current = error;
   let message = 'unknown error';

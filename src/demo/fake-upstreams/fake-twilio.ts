@@ -85,7 +85,11 @@ export class FakeTwilio extends FakeUpstream {
     if (!resource.endsWith('.json')) {
       return {
         status: 404,
-        text: `<?xml version='1.0' encoding='UTF-8'?>\n<TwilioResponse><RestException><Code>20404</Code><Message>The requested resource ${request.path} was not found</Message><Status>404</Status></RestException></TwilioResponse>`,
+        text:
+          `<?xml version='1.0' encoding='UTF-8'?>\n` +
+          '<TwilioResponse><RestException><Code>20404</Code>' +
+          `<Message>The requested resource ${request.path} was not found</Message>` +
+          '<Status>404</Status></RestException></TwilioResponse>',
         headers: { 'Content-Type': 'application/xml' },
       };
     }

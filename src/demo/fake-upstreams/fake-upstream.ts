@@ -235,7 +235,10 @@ export abstract class FakeUpstream {
       }
 
       case 'html': {
-        const page = `<!DOCTYPE html><html><head><title>${fault.status ?? 502} Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>`;
+        const page =
+          '<!DOCTYPE html><html><head>' +
+          `<title>${fault.status ?? 502} Bad Gateway</title></head>` +
+          '<body><h1>Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>';
         response.writeHead(fault.status ?? 502, {
           ...this.answerHeaders(),
           'Content-Type': 'text/html; charset=utf-8',

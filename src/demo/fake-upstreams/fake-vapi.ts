@@ -123,7 +123,8 @@ export class FakeVapi extends FakeUpstream {
     if (key === '' || (this.#apiKey !== undefined && key !== this.#apiKey)) {
       return this.error(
         401,
-        'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.',
+        'Invalid Key. Hot tip, you may be using the private key instead of the public key, ' +
+          'or vice versa.',
       );
     }
 
